@@ -1,0 +1,65 @@
+//! The command line.
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use std::path::PathBuf;
+
+/// prefopt: preference optimization (DPO and its family, the RLHF optimum through the
+/// partition function) on burn.
+#[derive(Debug, Parser)]
+#[command(name = "prefopt", version, about)]
+pub struct Cli {
+    /// Log format on stderr (verbosity: RUST_LOG, e.g. RUST_LOG=debug).
+    #[arg(long, value_enum, default_value_t = LogFormat::Text, global = true)]
+    pub log_format: LogFormat,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// How logs are written.
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// List every registered plugin: kind, name, summary, paper, example config.
+    Plugins(PluginsArgs),
+    /// Run an experiment config and write its run directory.
+    Run(RunArgs),
+}
+
+/// `prefopt plugins`.
+#[derive(Debug, Args)]
+pub struct PluginsArgs {
+    /// Only this kind (task, policy, algorithm, objective).
+    #[arg(long)]
+    pub kind: Option<String>,
+    /// Print JSON instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// `prefopt run`.
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The experiment config (TOML).
+    pub config: PathBuf,
+    /// The run directory (default: runs/<config name>, numbered if it exists).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// The device: flex (pure-Rust CPU), tch-cpu, tch-cuda:N, cuda:N, or default.
+    #[arg(long, env = "PREFOPT_DEVICE", default_value = "flex")]
+    pub device: String,
+    /// Replace the config's seed.
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// Replace the files of an existing run in --out.
+    #[arg(long)]
+    pub overwrite: bool,
+}

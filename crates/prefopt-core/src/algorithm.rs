@@ -1,0 +1,77 @@
+//! Algorithms: what a run does with a task and a policy.
+
+use crate::{
+    ConfigError, PluginKind, PluginTrait, Policy, PolicyConfig, PrefoptError, Task, TrainConfig,
+};
+use burn::tensor::Device;
+use std::fmt::Debug;
+use std::path::PathBuf;
+
+/// Named metric values, in the order they were produced.
+pub type MetricValues = Vec<(String, f64)>;
+
+/// Receives the metrics of a run as it goes (a JSONL file, a progress bar, a test's vector).
+pub trait MetricSink {
+    /// Records the metrics of one logged step.
+    fn log(&mut self, step: usize, values: &MetricValues) -> Result<(), PrefoptError>;
+
+    /// Reports progress: `done` of `total` units of work.
+    fn progress(&mut self, _done: usize, _total: usize) {}
+}
+
+/// A sink that drops everything.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct NullSink;
+
+impl MetricSink for NullSink {
+    fn log(&mut self, _step: usize, _values: &MetricValues) -> Result<(), PrefoptError> {
+        Ok(())
+    }
+}
+
+/// What an algorithm runs with.
+pub struct RunContext<'a> {
+    /// The built task.
+    pub task: &'a dyn Task,
+    /// How to build the policy.
+    pub policy: &'a dyn PolicyConfig,
+    /// Steps, batch size, learning rate, ...
+    pub train: &'a TrainConfig,
+    /// The device to compute on (without autodiff; trainers add it).
+    pub device: Device,
+    /// The run's seed.
+    pub seed: u64,
+    /// Where per-step metrics go.
+    pub sink: &'a mut dyn MetricSink,
+    /// The run directory, where checkpoints go (none: no checkpoints).
+    pub out_dir: Option<PathBuf>,
+}
+
+/// What an algorithm returns.
+#[derive(Debug, Default)]
+pub struct RunReport {
+    /// The final value of every metric.
+    pub metrics: MetricValues,
+    /// Extra JSON artifacts for the run directory: (file name, content).
+    pub artifacts: Vec<(String, serde_json::Value)>,
+    /// The trained policy, when the algorithm trains one.
+    pub policy: Option<Box<dyn Policy>>,
+}
+
+/// An algorithm: `[algorithm] type = "..."` in a config (offline preference training, the exact
+/// optimum through the partition function, PPO, ...).
+#[typetag::serde(tag = "type")]
+pub trait Algorithm: Debug + Send + Sync {
+    /// Runs to completion.
+    fn run(&self, ctx: &mut RunContext<'_>) -> Result<RunReport, PrefoptError>;
+
+    /// Rejects values the algorithm cannot take, naming the field.
+    fn validate(&self) -> Result<(), ConfigError> {
+        Ok(())
+    }
+}
+
+impl PluginTrait for dyn Algorithm {
+    const KIND: PluginKind = PluginKind::Algorithm;
+    const SECTION: &'static str = "algorithm";
+}

@@ -1,0 +1,47 @@
+//! # prefopt-core
+//!
+//! The vocabulary of prefopt. RLHF maximizes `E[r(x,y)] - beta * KL(pi || pi_ref)`; its optimum is
+//! `pi*(y|x) = pi_ref(y|x) exp(r(x,y)/beta) / Z(x)` (Rafailov et al. 2023, arXiv:2305.18290, eq. 4).
+//! The four roles of that problem are traits here:
+//!
+//! * [`Policy`] — pi_theta, the model trained;
+//! * [`ReferenceModel`] — the frozen pi_ref;
+//! * [`RewardModel`] — r(x, y);
+//! * [`PreferenceObjective`] — a loss on per-sequence log-probs of chosen and rejected
+//!   completions ([`PairLogps`]).
+//!
+//! Around them: the tasks ([`TaskConfig`], [`Task`]), algorithms ([`Algorithm`]), the experiment
+//! config ([`ExperimentConfig`]), the plugin registry ([`PluginInfo`], [`plugin`]) and errors.
+//! No training loop lives here.
+
+mod algorithm;
+mod batch;
+mod config;
+mod device;
+mod error;
+pub mod fs;
+pub mod math;
+mod objective;
+mod pair;
+mod policy;
+pub mod registry;
+mod reward;
+mod task;
+
+pub use algorithm::{Algorithm, MetricSink, MetricValues, NullSink, RunContext, RunReport};
+pub use batch::{PreferenceBatch, SequenceBatch};
+pub use config::{ExperimentConfig, TrainConfig};
+pub use device::{device_name, device_names, parse_device};
+pub use error::{ConfigError, PrefoptError};
+pub use objective::{PreferenceObjective, validate_beta};
+pub use pair::{Metrics, ObjectiveOutput, PairLogps};
+pub use policy::{Policy, PolicyConfig, ReferenceModel};
+pub use prefopt_macros::plugin;
+pub use registry::{PluginInfo, PluginKind, PluginTrait};
+pub use reward::RewardModel;
+pub use task::{TabularTruth, Task, TaskConfig};
+
+/// burn, re-exported so plugins use the exact version prefopt is built on.
+pub use burn;
+#[doc(hidden)]
+pub use inventory;

@@ -1,0 +1,38 @@
+//! # prefopt
+//!
+//! Preference optimization on burn. This front crate re-exports the framework and links every
+//! built-in plugin, so that `prefopt::registry::plugins()` lists them all:
+//!
+//! * tasks: `bandit` ([`data`]);
+//! * policies: `tabular` ([`models`]);
+//! * algorithms: `offline` ([`train`]), `exact` ([`partition`]);
+//! * objectives: `dpo`, `ipo` ([`dpo`]).
+//!
+//! Backends are cargo features (`flex`, the default pure-Rust CPU; `tch`; `cuda`); the device is
+//! chosen at run time ([`parse_device`]).
+//!
+//! Out-of-tree plugin crates must be referenced too (`use my_plugin as _;`), or the linker drops
+//! their registrations.
+
+pub use prefopt_core::*;
+/// Preference data and synthetic tasks.
+pub use prefopt_data as data;
+/// DPO and its pairwise family.
+pub use prefopt_dpo as dpo;
+/// Policies and references as burn modules.
+pub use prefopt_models as models;
+/// The partition function, pi*, and the `exact` algorithm.
+pub use prefopt_partition as partition;
+/// Training loops, sinks, run directories, plots.
+pub use prefopt_train as train;
+
+/// What most programs need.
+pub mod prelude {
+    pub use prefopt_core::burn::tensor::{Device, Tensor};
+    pub use prefopt_core::{
+        Algorithm, ExperimentConfig, ObjectiveOutput, PairLogps, Policy, PolicyConfig,
+        PreferenceObjective, ReferenceModel, RewardModel, Task, TaskConfig, TrainConfig,
+        parse_device, plugin,
+    };
+    pub use prefopt_train::{RunOptions, run_experiment};
+}
