@@ -56,6 +56,8 @@ pub struct RunReport {
     pub artifacts: Vec<(String, serde_json::Value)>,
     /// The trained policy, when the algorithm trains one.
     pub policy: Option<Box<dyn Policy>>,
+    /// Optimizer steps taken (0 for closed-form algorithms).
+    pub steps: usize,
 }
 
 /// An algorithm: `[algorithm] type = "..."` in a config (offline preference training, the exact

@@ -1,5 +1,6 @@
 //! Evaluation against the known answer of a task, where there is one.
 
+use prefopt_core::math::log_softmax;
 use prefopt_core::{MetricValues, Policy, Task};
 use prefopt_partition::{OptimalPolicy, compare};
 
@@ -28,13 +29,16 @@ impl<'a> KnownAnswer<'a> {
         let (Some(truth), Some(table)) = (self.task.truth(), policy.log_prob_table()) else {
             return Vec::new();
         };
-        let logps: Vec<f64> = table
+        let values: Vec<f64> = table
             .into_data()
             .try_into_vec::<f32>()
             .expect("f32 log-prob table")
             .into_iter()
             .map(f64::from)
             .collect();
+        // Renormalize in f64: f32 rows sum to 1 only within ~1e-7, which would let KL near the
+        // optimum dip below 0.
+        let logps: Vec<f64> = values.chunks(truth.outputs).flat_map(log_softmax).collect();
         compare(truth, &logps, self.optimal.as_ref())
     }
 }

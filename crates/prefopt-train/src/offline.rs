@@ -74,25 +74,24 @@ impl Algorithm for Offline {
                 values.extend(output.metrics.values());
                 Ok(values)
             };
-        for step in 1..=train.steps {
+        for done in 0..train.steps {
             let batch = ctx.task.training_batch(&mut rng, train.batch_size, &device);
             let output = self
                 .objective
                 .loss(&pair_logps(&*policy, &*reference, &batch));
-            if step % train.log_every == 0 || step == 1 {
-                let mut values = step_metrics(step - 1, &output)?;
-                if let Some(known) = known
-                    .as_ref()
-                    .filter(|_| (step - 1) % train.eval_every == 0)
-                {
+            let evaluate = done % train.eval_every == 0;
+            if done % train.log_every == 0 || evaluate {
+                let mut values = step_metrics(done, &output)?;
+                if let Some(known) = known.as_ref().filter(|_| evaluate) {
                     values.extend(known.evaluate(&*policy));
                 }
                 values.push(("wall_seconds".into(), started.elapsed().as_secs_f64()));
-                debug!(step, ?values, "step");
-                ctx.sink.log(step - 1, &values)?;
+                debug!(step = done, ?values, "step");
+                ctx.sink.log(done, &values)?;
             }
             let grads = output.loss.backward();
             policy.apply_gradients(&mut optimizer, train.lr, grads);
+            let step = done + 1;
             if let (Some(every), Some(dir)) = (train.checkpoint_every, &ctx.out_dir)
                 && step % every == 0
             {
@@ -110,12 +109,12 @@ impl Algorithm for Offline {
             metrics.extend(known.evaluate(&*policy));
         }
         ctx.sink.log(train.steps, &metrics)?;
-        metrics.push(("steps".into(), train.steps as f64));
         info!(seconds = started.elapsed().as_secs_f64(), "trained");
         Ok(RunReport {
             metrics,
             artifacts: Vec::new(),
             policy: Some(policy),
+            steps: train.steps,
         })
     }
 

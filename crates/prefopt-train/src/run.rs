@@ -93,6 +93,7 @@ pub fn run_experiment(
     for (name, value) in &report.metrics {
         summary.insert(name.clone(), json_number(*value));
     }
+    summary.insert("steps".into(), Value::from(report.steps));
     summary.insert(
         "wall_seconds".into(),
         json_number(started.elapsed().as_secs_f64()),

@@ -46,8 +46,7 @@ impl Algorithm for Exact {
             )
         })?;
         let optimal = OptimalPolicy::of(truth, self.beta);
-        let mut metrics = compare(truth, &optimal.log_probs, Some(&optimal));
-        metrics.push(("steps".into(), 0.0));
+        let metrics = compare(truth, &optimal.log_probs, Some(&optimal));
         ctx.sink.log(0, &metrics)?;
         let rows = |table: &[f64], map: fn(f64) -> f64| -> Vec<Vec<f64>> {
             table
@@ -69,6 +68,7 @@ impl Algorithm for Exact {
             metrics,
             artifacts: vec![("optimal_policy.json".into(), artifact)],
             policy: None,
+            steps: 0,
         })
     }
 
