@@ -27,6 +27,7 @@ mod policy;
 pub mod registry;
 mod reward;
 mod task;
+mod unpaired;
 
 pub use algorithm::{Algorithm, MetricSink, MetricValues, NullSink, RunContext, RunReport};
 pub use batch::{PreferenceBatch, SequenceBatch};
@@ -40,6 +41,7 @@ pub use prefopt_macros::plugin;
 pub use registry::{PluginInfo, PluginKind, PluginTrait};
 pub use reward::RewardModel;
 pub use task::{TabularTruth, Task, TaskConfig};
+pub use unpaired::{DataKind, UnpairedLogps};
 
 /// burn, re-exported so plugins use the exact version prefopt is built on.
 pub use burn;

@@ -1,6 +1,8 @@
 //! The preference objective role.
 
-use crate::{ConfigError, ObjectiveOutput, PairLogps, PluginKind, PluginTrait};
+use crate::{
+    ConfigError, DataKind, ObjectiveOutput, PairLogps, PluginKind, PluginTrait, UnpairedLogps,
+};
 use std::fmt::Debug;
 
 /// A preference objective: a pure function of per-sequence log-probs ([`PairLogps`]) to a loss
@@ -23,9 +25,30 @@ pub trait PreferenceObjective: Debug + Send + Sync {
         Ok(())
     }
 
-    /// The KL coefficient beta the objective regularizes with, when its population optimum is the
-    /// KL-regularized RLHF optimum `pi_ref exp(r / beta) / Z` (used to report KL to pi*).
+    /// The KL coefficient beta the objective regularizes towards the reference with, if any.
+    /// Trainers report the distance to the RLHF optimum `pi_ref exp(r / beta) / Z` at this beta
+    /// (`kl/optimal`): for DPO that optimum is exactly the population minimizer; for others it is
+    /// the yardstick their results are compared against.
     fn beta(&self) -> Option<f64> {
+        None
+    }
+
+    /// Whether the objective reads the reference log-probs. Reference-free objectives (SimPO,
+    /// CPO, ORPO) return `false`, and trainers then skip the reference model (its log-probs in
+    /// [`PairLogps`] are zeros).
+    fn needs_reference(&self) -> bool {
+        true
+    }
+
+    /// The data the objective trains on: pairs (the default), or unpaired completions, for which
+    /// trainers call [`unpaired_loss`](Self::unpaired_loss).
+    fn data(&self) -> DataKind {
+        DataKind::Paired
+    }
+
+    /// The loss on unpaired completions, for objectives whose [`data`](Self::data) is
+    /// [`DataKind::Unpaired`] (`None` for the others).
+    fn unpaired_loss(&self, _completions: &UnpairedLogps) -> Option<ObjectiveOutput> {
         None
     }
 }

@@ -94,8 +94,23 @@ impl PairLogps {
     /// of `beta * log-ratio`), `rewards/accuracies` (share of pairs whose chosen reward exceeds the
     /// rejected one), `rewards/margins`, `logps/chosen`, `logps/rejected`. All detached.
     pub fn trl_metrics(&self, beta: f64) -> Metrics {
-        let chosen_rewards = self.chosen_log_ratio().detach() * beta;
-        let rejected_rewards = self.rejected_log_ratio().detach() * beta;
+        self.reward_metrics(
+            self.chosen_log_ratio() * beta,
+            self.rejected_log_ratio() * beta,
+        )
+    }
+
+    /// TRL's six metrics from given implicit rewards of the chosen and rejected completions
+    /// (`[batch]` each; reference-free objectives reward `beta * log pi(y|x)`, possibly
+    /// length-averaged): their batch means, the share of pairs ranked right, the mean margin, and
+    /// the policy's mean log-probs. All detached.
+    pub fn reward_metrics(
+        &self,
+        chosen_rewards: Tensor<1>,
+        rejected_rewards: Tensor<1>,
+    ) -> Metrics {
+        let chosen_rewards = chosen_rewards.detach();
+        let rejected_rewards = rejected_rewards.detach();
         let accuracies = chosen_rewards
             .clone()
             .greater(rejected_rewards.clone())

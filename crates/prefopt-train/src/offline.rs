@@ -3,7 +3,7 @@
 
 use crate::evaluate::KnownAnswer;
 use crate::optimizer::adam;
-use crate::pairs::pair_logps;
+use crate::pairs::{NoReference, objective_output};
 use prefopt_core::{
     Algorithm, ConfigError, MetricValues, ObjectiveOutput, PluginKind, PreferenceObjective,
     PrefoptError, RunContext, RunReport, plugin, registry,
@@ -55,7 +55,11 @@ impl Algorithm for Offline {
         let _guard = span.enter();
         let device = ctx.device.clone().autodiff();
         let mut policy = ctx.policy.build(ctx.task, &device)?;
-        let reference = policy.freeze();
+        let reference = if self.objective.needs_reference() {
+            policy.freeze()
+        } else {
+            Box::new(NoReference)
+        };
         let mut optimizer = adam(ctx.train);
         let mut rng = StdRng::seed_from_u64(ctx.seed);
         let known = KnownAnswer::new(ctx.task, self.objective.beta());
@@ -76,9 +80,7 @@ impl Algorithm for Offline {
             };
         for done in 0..train.steps {
             let batch = ctx.task.training_batch(&mut rng, train.batch_size, &device);
-            let output = self
-                .objective
-                .loss(&pair_logps(&*policy, &*reference, &batch));
+            let output = objective_output(&*self.objective, &*policy, &*reference, &batch)?;
             let evaluate = done % train.eval_every == 0;
             if done % train.log_every == 0 || evaluate {
                 let mut values = step_metrics(done, &output)?;
@@ -101,9 +103,7 @@ impl Algorithm for Offline {
         }
         // The final state: loss and metrics at the trained parameters.
         let batch = ctx.task.training_batch(&mut rng, train.batch_size, &device);
-        let output = self
-            .objective
-            .loss(&pair_logps(&*policy, &*reference, &batch));
+        let output = objective_output(&*self.objective, &*policy, &*reference, &batch)?;
         let mut metrics = step_metrics(train.steps, &output)?;
         if let Some(known) = &known {
             metrics.extend(known.evaluate(&*policy));
