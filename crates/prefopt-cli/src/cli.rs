@@ -32,6 +32,33 @@ pub enum Command {
     Plugins(PluginsArgs),
     /// Run an experiment config and write its run directory.
     Run(RunArgs),
+    /// Work with objectives: check them against test vectors.
+    #[command(subcommand)]
+    Objective(ObjectiveCommand),
+}
+
+/// `prefopt objective ...`.
+#[derive(Debug, Subcommand)]
+pub enum ObjectiveCommand {
+    /// Evaluate every case of an objective test-vector file (TRL's settings, inputs, expected
+    /// loss and metrics) and compare; exits non-zero when a case differs beyond tolerance.
+    Eval(EvalArgs),
+}
+
+/// `prefopt objective eval`.
+#[derive(Debug, Args)]
+pub struct EvalArgs {
+    /// The test-vector file (JSON, the format of shared/golden/trl_pairwise_losses.json).
+    pub vectors: PathBuf,
+    /// Write per case the computed loss and metrics next to the expected ones (JSON).
+    #[arg(long)]
+    pub output: Option<PathBuf>,
+    /// Relative tolerance: a value matches within rtol relative or atol absolute.
+    #[arg(long, default_value_t = 1e-4)]
+    pub rtol: f64,
+    /// Absolute tolerance, for values near zero.
+    #[arg(long, default_value_t = 1e-5)]
+    pub atol: f64,
 }
 
 /// `prefopt plugins`.

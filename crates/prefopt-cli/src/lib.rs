@@ -10,6 +10,7 @@
 
 mod cli;
 mod logging;
+mod objective_command;
 mod plugins_command;
 mod progress;
 mod run_command;
@@ -26,6 +27,9 @@ pub fn main() -> std::process::ExitCode {
     let result = match cli.command {
         cli::Command::Plugins(args) => plugins_command::run(&args),
         cli::Command::Run(args) => run_command::run(&args),
+        cli::Command::Objective(cli::ObjectiveCommand::Eval(args)) => {
+            objective_command::eval(&args)
+        }
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -6,7 +6,7 @@
 //! * tasks: `bandit` ([`data`]);
 //! * policies: `tabular` ([`models`]);
 //! * algorithms: `offline` ([`train`]), `exact` ([`partition`]);
-//! * objectives: `dpo`, `ipo` ([`dpo`]).
+//! * objectives: the DPO family ([`dpo`]), SimPO, CPO, ORPO ([`reference_free`]), KTO ([`kto`]).
 //!
 //! Backends are cargo features (`flex`, the default pure-Rust CPU; `tch`; `cuda`); the device is
 //! chosen at run time ([`parse_device`]).
@@ -19,10 +19,14 @@ pub use prefopt_core::*;
 pub use prefopt_data as data;
 /// DPO and its pairwise family.
 pub use prefopt_dpo as dpo;
+/// KTO: unpaired desirable / undesirable data.
+pub use prefopt_kto as kto;
 /// Policies and references as burn modules.
 pub use prefopt_models as models;
 /// The partition function, pi*, and the `exact` algorithm.
 pub use prefopt_partition as partition;
+/// Reference-free objectives: SimPO, CPO, ORPO.
+pub use prefopt_reference_free as reference_free;
 /// Training loops, sinks, run directories, plots.
 pub use prefopt_train as train;
 
