@@ -12,6 +12,10 @@ fn prefopt(args: &[&str]) -> Output {
         .expect("the prefopt binary runs")
 }
 
+fn read_json(path: &Path) -> serde_json::Value {
+    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
+}
+
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
@@ -63,8 +67,7 @@ fn run_writes_the_run_directory() {
     ] {
         assert!(out.join(file).is_file(), "{file} missing");
     }
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value = read_json(&out.join("summary.json"));
     for key in [
         "loss",
         "kl/optimal",
@@ -127,8 +130,7 @@ fn run_writes_the_run_directory() {
         out2.to_str().unwrap(),
     ]);
     assert!(output.status.success());
-    let summary2: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out2.join("summary.json")).unwrap()).unwrap();
+    let summary2: serde_json::Value = read_json(&out2.join("summary.json"));
     assert_eq!(summary["kl/optimal"], summary2["kl/optimal"]);
     assert_eq!(summary["loss"], summary2["loss"]);
 }
@@ -153,12 +155,9 @@ fn exact_writes_the_optimal_policy() {
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let summary: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("summary.json")).unwrap()).unwrap();
+    let summary: serde_json::Value = read_json(&out.join("summary.json"));
     assert_eq!(summary["kl/optimal"], 0.0);
-    let optimal: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(out.join("optimal_policy.json")).unwrap())
-            .unwrap();
+    let optimal: serde_json::Value = read_json(&out.join("optimal_policy.json"));
     for row in optimal["probs"].as_array().unwrap() {
         let total: f64 = row
             .as_array()

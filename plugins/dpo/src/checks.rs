@@ -17,6 +17,30 @@ pub fn flip_rate(field: &str, value: f64) -> Result<(), ConfigError> {
     }
 }
 
+/// Checks a finite value `>= 0` (a weight).
+pub fn non_negative(field: &str, value: f64) -> Result<(), ConfigError> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            field,
+            format!("must be a finite number >= 0, got {value}"),
+        ))
+    }
+}
+
+/// Checks a finite value.
+pub fn finite(field: &str, value: f64) -> Result<(), ConfigError> {
+    if value.is_finite() {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            field,
+            format!("must be finite, got {value}"),
+        ))
+    }
+}
+
 /// Checks a strictly positive, finite value.
 pub fn positive(field: &str, value: f64, what: &str) -> Result<(), ConfigError> {
     if value.is_finite() && value > 0.0 {

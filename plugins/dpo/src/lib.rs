@@ -31,7 +31,7 @@ pub mod aot_unpaired;
 pub mod apo_down;
 pub mod apo_zero;
 pub mod bco_pair;
-mod checks;
+pub mod checks;
 pub mod defaults;
 pub mod discopop;
 pub mod divergence;

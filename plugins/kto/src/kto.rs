@@ -5,6 +5,7 @@ use prefopt_core::{
     ConfigError, DataKind, Metrics, ObjectiveOutput, PairLogps, PreferenceObjective, UnpairedLogps,
     plugin, validate_beta,
 };
+use prefopt_dpo::checks;
 use prefopt_dpo::logistic::sigmoid;
 use serde::{Deserialize, Serialize};
 
@@ -97,17 +98,8 @@ impl PreferenceObjective for Kto {
 
     fn validate(&self) -> Result<(), ConfigError> {
         validate_beta("beta", self.beta)?;
-        for (field, value) in [
-            ("desirable_weight", self.desirable_weight),
-            ("undesirable_weight", self.undesirable_weight),
-        ] {
-            if !(value.is_finite() && value >= 0.0) {
-                return Err(ConfigError::new(
-                    field,
-                    format!("must be a finite number >= 0, got {value}"),
-                ));
-            }
-        }
+        checks::non_negative("desirable_weight", self.desirable_weight)?;
+        checks::non_negative("undesirable_weight", self.undesirable_weight)?;
         if self.desirable_weight == 0.0 && self.undesirable_weight == 0.0 {
             return Err(ConfigError::new(
                 "desirable_weight",

@@ -1,10 +1,10 @@
 //! CPO.
 
 use crate::scores::{chosen_nll, policy_logps};
-use crate::simpo::{check_non_negative, check_smoothing};
 use prefopt_core::{
     ConfigError, ObjectiveOutput, PairLogps, PreferenceObjective, plugin, validate_beta,
 };
+use prefopt_dpo::checks;
 use prefopt_dpo::logistic::smoothed_logistic;
 use serde::{Deserialize, Serialize};
 
@@ -57,8 +57,8 @@ impl PreferenceObjective for Cpo {
 
     fn validate(&self) -> Result<(), ConfigError> {
         validate_beta("beta", self.beta)?;
-        check_non_negative("alpha", self.alpha)?;
-        check_smoothing(self.label_smoothing)
+        checks::non_negative("alpha", self.alpha)?;
+        checks::flip_rate("label_smoothing", self.label_smoothing)
     }
 
     fn needs_reference(&self) -> bool {

@@ -4,6 +4,7 @@ use crate::scores::{chosen_nll, policy_logps};
 use prefopt_core::{
     ConfigError, ObjectiveOutput, PairLogps, PreferenceObjective, plugin, validate_beta,
 };
+use prefopt_dpo::checks;
 use prefopt_dpo::logistic::smoothed_logistic;
 use serde::{Deserialize, Serialize};
 
@@ -59,49 +60,13 @@ impl PreferenceObjective for Simpo {
 
     fn validate(&self) -> Result<(), ConfigError> {
         validate_beta("beta", self.beta)?;
-        check_finite("gamma", self.gamma)?;
-        check_smoothing(self.label_smoothing)?;
-        check_non_negative("alpha", self.alpha)
+        checks::finite("gamma", self.gamma)?;
+        checks::flip_rate("label_smoothing", self.label_smoothing)?;
+        checks::non_negative("alpha", self.alpha)
     }
 
     fn needs_reference(&self) -> bool {
         false
-    }
-}
-
-/// `value` is finite.
-pub(crate) fn check_finite(field: &str, value: f64) -> Result<(), ConfigError> {
-    if value.is_finite() {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            field,
-            format!("must be finite, got {value}"),
-        ))
-    }
-}
-
-/// `value` is finite and `>= 0`.
-pub(crate) fn check_non_negative(field: &str, value: f64) -> Result<(), ConfigError> {
-    if value.is_finite() && value >= 0.0 {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            field,
-            format!("must be a finite number >= 0, got {value}"),
-        ))
-    }
-}
-
-/// Label smoothing is a flip probability in `[0, 0.5)`.
-pub(crate) fn check_smoothing(value: f64) -> Result<(), ConfigError> {
-    if (0.0..0.5).contains(&value) {
-        Ok(())
-    } else {
-        Err(ConfigError::new(
-            "label_smoothing",
-            format!("must be in [0, 0.5), got {value}"),
-        ))
     }
 }
 
