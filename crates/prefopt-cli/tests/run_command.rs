@@ -12,6 +12,16 @@ fn prefopt(args: &[&str]) -> Output {
         .expect("the prefopt binary runs")
 }
 
+/// `prefopt run CONFIG --out OUT`.
+fn run_into(config: &Path, out: &Path) -> Output {
+    prefopt(&[
+        "run",
+        config.to_str().unwrap(),
+        "--out",
+        out.to_str().unwrap(),
+    ])
+}
+
 fn read_json(path: &Path) -> serde_json::Value {
     serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
 }
@@ -46,12 +56,7 @@ fn run_writes_the_run_directory() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "small.toml", SMALL_DPO);
     let out = dir.path().join("run");
-    let output = prefopt(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_into(&config, &out);
     assert!(
         output.status.success(),
         "{}",
@@ -107,12 +112,7 @@ fn run_writes_the_run_directory() {
     );
 
     // A second run into the same directory is refused, the first run untouched.
-    let again = prefopt(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = run_into(&config, &out);
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("--overwrite"));
     let summary_after = std::fs::read_to_string(out.join("summary.json")).unwrap();
@@ -123,12 +123,7 @@ fn run_writes_the_run_directory() {
 
     // The same config and seed give the same numbers.
     let out2 = dir.path().join("run2");
-    let output = prefopt(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out2.to_str().unwrap(),
-    ]);
+    let output = run_into(&config, &out2);
     assert!(output.status.success());
     let summary2: serde_json::Value = read_json(&out2.join("summary.json"));
     assert_eq!(summary["kl/optimal"], summary2["kl/optimal"]);
@@ -144,12 +139,7 @@ fn exact_writes_the_optimal_policy() {
         "[task]\ntype = \"bandit\"\n[policy]\ntype = \"tabular\"\n[algorithm]\ntype = \"exact\"\nbeta = 0.5\n",
     );
     let out = dir.path().join("run");
-    let output = prefopt(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_into(&config, &out);
     assert!(
         output.status.success(),
         "{}",
@@ -173,12 +163,7 @@ fn error_of(config_text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "broken.toml", config_text);
     let out = dir.path().join("run");
-    let output = prefopt(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let output = run_into(&config, &out);
     assert!(!output.status.success());
     assert!(!out.join("summary.json").exists());
     String::from_utf8_lossy(&output.stderr).into_owned()
