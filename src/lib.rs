@@ -198,6 +198,7 @@ pub fn check_trains(name: &str, objective: Box<dyn PreferenceObjective>) -> Resu
             seed: 0,
             sink: &mut sink,
             out_dir: None,
+            control: Default::default(),
         },
     )
     .map_err(|e| format!("{name}: training failed: {e}"))?;

@@ -14,11 +14,7 @@ fn out_dir(name: &str) -> PathBuf {
 
 fn run(name: &str, toml: &str) -> RunSummary {
     let config = ExperimentConfig::from_toml_str(toml, Path::new(name)).unwrap();
-    let options = RunOptions {
-        out_dir: out_dir(name),
-        device: Device::default(),
-        seed: None,
-    };
+    let options = RunOptions::new(out_dir(name), Device::default());
     run_experiment(config, &options, &mut MemorySink::default()).unwrap()
 }
 

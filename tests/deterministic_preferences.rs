@@ -72,6 +72,7 @@ fn train(seed: u64, objective: &str, beta: f64, steps: usize) -> Outcome {
             seed: config.seed,
             sink: &mut MemorySink::default(),
             out_dir: None,
+            control: Default::default(),
         })
         .unwrap();
     let kl_reference = report

@@ -35,6 +35,12 @@ pub enum Command {
     /// Work with objectives: check them against test vectors.
     #[command(subcommand)]
     Objective(ObjectiveCommand),
+    /// Generate completions with a language model (GGUF file or Hugging Face directory).
+    Generate(crate::generate_command::GenerateArgs),
+    /// Score completions: per-token log-probabilities under a language model.
+    Logps(crate::logps_command::LogpsArgs),
+    /// Write a language model as a Hugging Face directory (LlamaForCausalLM, float32).
+    Export(crate::export_command::ExportArgs),
 }
 
 /// `prefopt objective ...`.
@@ -48,7 +54,7 @@ pub enum ObjectiveCommand {
 /// `prefopt objective eval`.
 #[derive(Debug, Args)]
 pub struct EvalArgs {
-    /// The test-vector file (JSON, the format of shared/golden/trl_pairwise_losses.json).
+    /// The test-vector file (JSON, the format of tests/data/golden/trl_pairwise_losses.json).
     pub vectors: PathBuf,
     /// Write per case the computed loss and metrics next to the expected ones (JSON).
     #[arg(long)]
@@ -86,7 +92,12 @@ pub struct RunArgs {
     /// Replace the config's seed.
     #[arg(long)]
     pub seed: Option<u64>,
-    /// Replace the files of an existing run in --out.
-    #[arg(long)]
+    /// Replace the files of an earlier run in --out (removed once this run holds the
+    /// directory's lock).
+    #[arg(long, conflicts_with = "resume")]
     pub overwrite: bool,
+    /// Continue the unfinished run in --out (interrupted, failed or killed) from its latest
+    /// checkpoint, with the same config.
+    #[arg(long, requires = "out")]
+    pub resume: bool,
 }

@@ -4,9 +4,10 @@
 use std::path::Path;
 use std::process::{Command, Output};
 
+/// TRL's own values, copied into the repository (provenance: `tests/data/golden/README.md`).
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/golden/trl_pairwise_losses.json"
+    "/../../tests/data/golden/trl_pairwise_losses.json"
 );
 
 fn eval(vectors: &Path, extra: &[&str]) -> Output {
@@ -85,6 +86,55 @@ fn a_malformed_file_names_the_case_and_field() {
         stderr.contains("bad.json")
             && stderr.contains("cases[2]")
             && stderr.contains("chosen_tokens"),
+        "{stderr}"
+    );
+}
+
+/// Runs `prefopt objective eval` on the golden file edited by `edit`; returns stderr, after
+/// checking that the command failed.
+fn failure_of(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut vectors: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(GOLDEN).unwrap()).unwrap();
+    edit(&mut vectors);
+    let dir = tempfile::tempdir().unwrap();
+    let modified = dir.path().join("edited.json");
+    std::fs::write(&modified, serde_json::to_string(&vectors).unwrap()).unwrap();
+    let output = eval(&modified, &[]);
+    assert!(
+        !output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stdout)
+    );
+    String::from_utf8_lossy(&output.stderr).into_owned()
+}
+
+#[test]
+fn a_file_with_no_cases_checks_nothing_and_fails() {
+    let stderr = failure_of(|v| v["cases"] = serde_json::json!([]));
+    assert!(
+        stderr.contains("edited.json") && stderr.contains("no cases"),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn token_counts_must_be_positive() {
+    for (field, value) in [("chosen_tokens", 0.0), ("rejected_tokens", -3.0)] {
+        let stderr = failure_of(|v| v["cases"][4]["inputs"][field][0] = serde_json::json!(value));
+        assert!(stderr.contains("cases[4]"), "{stderr}");
+        assert!(stderr.contains(&format!("{field}[0]")), "{stderr}");
+        assert!(stderr.contains("must be > 0"), "{stderr}");
+    }
+}
+
+#[test]
+fn a_value_too_large_for_f32_says_so() {
+    let stderr = failure_of(|v| {
+        v["cases"][1]["inputs"]["policy_chosen_logps"][0] = serde_json::json!(-1e308)
+    });
+    assert!(stderr.contains("cases[1]"), "{stderr}");
+    assert!(
+        stderr.contains("policy_chosen_logps[0]: overflows f32"),
         "{stderr}"
     );
 }

@@ -1,7 +1,8 @@
 //! Algorithms: what a run does with a task and a policy.
 
 use crate::{
-    ConfigError, PluginKind, PluginTrait, Policy, PolicyConfig, PrefoptError, Task, TrainConfig,
+    ConfigError, PluginKind, PluginTrait, Policy, PolicyConfig, PrefoptError, RunControl, Task,
+    TrainConfig,
 };
 use burn::tensor::Device;
 use std::fmt::Debug;
@@ -45,6 +46,11 @@ pub struct RunContext<'a> {
     pub sink: &'a mut dyn MetricSink,
     /// The run directory, where checkpoints go (none: no checkpoints).
     pub out_dir: Option<PathBuf>,
+    /// Stop requests, and the checkpoint to resume from. Training algorithms check
+    /// `control.stop` at every step boundary: when raised they finish the step, write a
+    /// checkpoint under `out_dir/checkpoints/`, call `stop.stopped_after(steps)` and return the
+    /// report at that step.
+    pub control: RunControl,
 }
 
 /// What an algorithm returns.

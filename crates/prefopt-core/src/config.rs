@@ -1,5 +1,6 @@
 //! The experiment config (TOML).
 
+use crate::config_location::{ConfigDocument, LocatedConfigError};
 use crate::{Algorithm, ConfigError, PolicyConfig, PrefoptError, TaskConfig};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
@@ -38,16 +39,23 @@ pub struct ExperimentConfig {
 }
 
 impl ExperimentConfig {
-    /// Parses and validates a config; `path` names the file in errors.
+    /// Parses and validates a config; `path` names the file in errors, which give the line
+    /// and column of the offending value and its dotted field path
+    /// ([`parse_located`](Self::parse_located)).
     pub fn from_toml_str(text: &str, path: &Path) -> Result<Self, PrefoptError> {
-        let config: Self = toml::from_str(text).map_err(|error| PrefoptError::Parse {
-            path: path.to_path_buf(),
-            message: error.to_string(),
-        })?;
-        config.validate().map_err(|source| PrefoptError::Config {
-            path: Some(path.to_path_buf()),
-            source,
-        })?;
+        Ok(Self::parse_located(text, path)?)
+    }
+
+    /// Parses and validates a config. Every error — TOML syntax, an unknown plugin or field, a
+    /// value of the wrong type, a value `validate()` refuses — says the line and column of the
+    /// offending value (of its section when the value is a default not written in the file),
+    /// the dotted field path and what was expected.
+    pub fn parse_located(text: &str, path: &Path) -> Result<Self, LocatedConfigError> {
+        let document = ConfigDocument::parse(text, path)?;
+        let config: Self = document.deserialize()?;
+        config
+            .validate()
+            .map_err(|error| document.locate_field(&error.field, &error.message))?;
         Ok(config)
     }
 
@@ -100,7 +108,8 @@ pub struct TrainConfig {
     pub log_every: usize,
     /// Clip the global gradient norm to this value (none: no clipping).
     pub grad_clip: Option<f64>,
-    /// Write a checkpoint every this many steps (none: only at the end).
+    /// Write a resumable checkpoint (`checkpoints/step-N/` in the run directory) every this many
+    /// steps (none: only when the run is interrupted).
     pub checkpoint_every: Option<usize>,
 }
 
@@ -127,6 +136,7 @@ impl TrainConfig {
                 format!("must be > 0, got {}", self.lr),
             ));
         }
+        fits_f32("lr", self.lr)?;
         for (field, value) in [
             ("batch_size", self.batch_size),
             ("eval_every", self.eval_every),
@@ -136,17 +146,35 @@ impl TrainConfig {
                 return Err(ConfigError::new(field, "must be at least 1"));
             }
         }
-        if let Some(clip) = self.grad_clip
-            && !(clip.is_finite() && clip > 0.0)
-        {
-            return Err(ConfigError::new(
-                "grad_clip",
-                format!("must be > 0, got {clip}"),
-            ));
+        if let Some(clip) = self.grad_clip {
+            if !(clip.is_finite() && clip > 0.0) {
+                return Err(ConfigError::new(
+                    "grad_clip",
+                    format!("must be > 0, got {clip}"),
+                ));
+            }
+            fits_f32("grad_clip", clip)?;
         }
         if self.checkpoint_every == Some(0) {
             return Err(ConfigError::new("checkpoint_every", "must be at least 1"));
         }
         Ok(())
+    }
+}
+
+/// Refuses a value that overflows f32, the type of every tensor it meets: burn computes updates
+/// and clipping norms in f32, where a larger magnitude becomes infinite.
+pub fn fits_f32(field: &str, value: f64) -> Result<(), ConfigError> {
+    if value.abs() <= f64::from(f32::MAX) {
+        Ok(())
+    } else {
+        Err(ConfigError::new(
+            field,
+            format!(
+                "{value:e} overflows f32 (largest finite value {:e}), the type of the tensors \
+                 it is used with",
+                f32::MAX
+            ),
+        ))
     }
 }

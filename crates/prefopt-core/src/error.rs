@@ -53,6 +53,13 @@ pub enum PrefoptError {
     /// outputs cannot be enumerated).
     #[error("incompatible: {0}")]
     Incompatible(String),
+    /// A model, tokenizer or weights file that cannot be used: the file, the tensor or field,
+    /// and what was expected.
+    #[error("{0}")]
+    Model(String),
+    /// Input data that cannot be used: the file, line or field, and what was expected.
+    #[error("{0}")]
+    Data(String),
     /// A numerical failure (a NaN loss, a diverged run).
     #[error("numerical failure: {0}")]
     Numerical(String),

@@ -17,6 +17,9 @@
 mod algorithm;
 mod batch;
 mod config;
+mod config_location;
+mod config_path;
+mod control;
 mod device;
 mod error;
 pub mod fs;
@@ -26,21 +29,27 @@ mod pair;
 mod policy;
 pub mod registry;
 mod reward;
+mod sampling;
 mod task;
+mod tokenizer;
 mod unpaired;
 
 pub use algorithm::{Algorithm, MetricSink, MetricValues, NullSink, RunContext, RunReport};
 pub use batch::{PreferenceBatch, SequenceBatch};
-pub use config::{ExperimentConfig, TrainConfig};
+pub use config::{ExperimentConfig, TrainConfig, fits_f32};
+pub use config_location::LocatedConfigError;
+pub use control::{RunControl, StopFlag};
 pub use device::{device_name, device_names, parse_device};
 pub use error::{ConfigError, PrefoptError};
 pub use objective::{PreferenceObjective, validate_beta};
 pub use pair::{Metrics, ObjectiveOutput, PairLogps};
-pub use policy::{Policy, PolicyConfig, ReferenceModel};
+pub use policy::{Policy, PolicyConfig, ReferenceModel, masked_sum};
 pub use prefopt_macros::plugin;
 pub use registry::{PluginInfo, PluginKind, PluginTrait};
 pub use reward::RewardModel;
+pub use sampling::{Generation, SamplingOptions};
 pub use task::{TabularTruth, Task, TaskConfig};
+pub use tokenizer::{ChatMessage, TextTokenizer};
 pub use unpaired::{DataKind, UnpairedLogps};
 
 /// burn, re-exported so plugins use the exact version prefopt is built on.

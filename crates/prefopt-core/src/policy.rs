@@ -1,22 +1,63 @@
 //! The policy and reference-model roles.
 
-use crate::{ConfigError, PluginKind, PluginTrait, PrefoptError, SequenceBatch, Task};
+use crate::{
+    ConfigError, Generation, PluginKind, PluginTrait, PrefoptError, SamplingOptions, SequenceBatch,
+    Task, TextTokenizer,
+};
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Gradients, Tensor};
+use rand::rngs::StdRng;
 use std::fmt::Debug;
 use std::path::Path;
+use std::sync::Arc;
+
+/// `sum_t mask_t * token_logps_t` per sequence: the summed completion log-prob.
+///
+/// # Shapes
+/// `token_logps`, `completion_mask`: `[batch, completion_len]`; returns `[batch]`.
+pub fn masked_sum(token_logps: Tensor<2>, completion_mask: &Tensor<2>) -> Tensor<1> {
+    (token_logps * completion_mask.clone())
+        .sum_dim(1)
+        .squeeze_dim(1)
+}
 
 /// pi_theta: the model being trained.
 ///
 /// Object-safe, so configs can pick any registered policy: the burn module lives inside the
 /// implementation, which applies optimizer steps to itself ([`apply_gradients`](Self::apply_gradients)).
 pub trait Policy: Debug + Send {
-    /// `log pi_theta(y | x) = sum_t mask_t * log pi_theta(y_t | x, y_<t)`, tracked by autodiff
-    /// when the policy lives on an autodiff device.
+    /// `log pi_theta(y_t | x, y_<t)` at every completion position, 0 on padding, tracked by
+    /// autodiff when the policy lives on an autodiff device.
+    ///
+    /// # Shapes
+    /// `[batch, completion_len]`.
+    fn token_logps(&self, batch: &SequenceBatch) -> Tensor<2>;
+
+    /// `log pi_theta(y | x) = sum_t mask_t * log pi_theta(y_t | x, y_<t)`.
     ///
     /// # Shapes
     /// `[batch]`, one summed completion log-prob per sequence of `batch`.
-    fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1>;
+    fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
+        masked_sum(self.token_logps(batch), &batch.completion_mask)
+    }
+
+    /// Samples one completion per prompt (token ids, no padding), seeded by `rng`.
+    fn generate(
+        &self,
+        prompts: &[Vec<u32>],
+        options: &SamplingOptions,
+        rng: &mut StdRng,
+    ) -> Result<Vec<Generation>, PrefoptError> {
+        let _ = (prompts, options, rng);
+        Err(PrefoptError::Incompatible(format!(
+            "this policy cannot sample completions: {self:?}"
+        )))
+    }
+
+    /// The tokenizer of a language-model policy (none for policies over ids, such as tables).
+    fn tokenizer(&self) -> Option<Arc<dyn TextTokenizer>> {
+        None
+    }
 
     /// For an output space that can be enumerated: the whole table `log pi_theta(y | x)`.
     ///
@@ -37,16 +78,43 @@ pub trait Policy: Debug + Send {
 
     /// Writes the parameters to `path` (atomically: temporary file, then rename).
     fn save(&self, path: &Path) -> Result<(), PrefoptError>;
+
+    /// Writes the trainable state for an exact resume to `path`: the parameters with their burn
+    /// parameter ids (a burnpack file), to which the optimizer's state is keyed. The default
+    /// says the policy cannot be resumed.
+    fn save_checkpoint(&self, path: &Path) -> Result<(), PrefoptError> {
+        let _ = path;
+        Err(PrefoptError::Incompatible(
+            "this policy cannot write a resumable checkpoint".into(),
+        ))
+    }
+
+    /// Restores what [`save_checkpoint`](Self::save_checkpoint) wrote, parameter ids included,
+    /// so that an optimizer state saved with it applies again.
+    fn load_checkpoint(&mut self, path: &Path) -> Result<(), PrefoptError> {
+        let _ = path;
+        Err(PrefoptError::Incompatible(
+            "this policy cannot resume from a checkpoint".into(),
+        ))
+    }
 }
 
 /// pi_ref: the frozen reference. Its log-probs are constants, never tracked by autodiff; they
 /// combine with the policy's autodiff tensors directly.
 pub trait ReferenceModel: Debug + Send + Sync {
+    /// `log pi_ref(y_t | x, y_<t)` at every completion position, 0 on padding.
+    ///
+    /// # Shapes
+    /// `[batch, completion_len]`.
+    fn token_logps(&self, batch: &SequenceBatch) -> Tensor<2>;
+
     /// `log pi_ref(y | x)` summed over completion tokens.
     ///
     /// # Shapes
     /// `[batch]`.
-    fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1>;
+    fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
+        masked_sum(self.token_logps(batch), &batch.completion_mask)
+    }
 }
 
 /// Builds a policy for a task: `[policy] type = "..."` in a config.

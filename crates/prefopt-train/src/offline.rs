@@ -1,11 +1,13 @@
 //! The `offline` algorithm: preference training on a fixed data set with any registered
 //! objective.
 
+use crate::checkpoint::{CheckpointState, restore, write_checkpoint};
 use crate::evaluate::KnownAnswer;
 use crate::optimizer::adam;
 use crate::pairs::{NoReference, objective_output};
+use prefopt_core::burn::optim::ModuleOptimizer;
 use prefopt_core::{
-    Algorithm, ConfigError, MetricValues, ObjectiveOutput, PluginKind, PreferenceObjective,
+    Algorithm, ConfigError, MetricValues, ObjectiveOutput, PluginKind, Policy, PreferenceObjective,
     PrefoptError, RunContext, RunReport, plugin, registry,
 };
 use rand::SeedableRng;
@@ -20,6 +22,8 @@ use tracing::{debug, info, info_span};
 ///
 /// Logs the objective's metrics every `train.log_every` steps and, on tasks whose outputs can be
 /// enumerated, `kl/optimal`, `kl/reference`, `reward/true` every `train.eval_every` steps.
+/// Writes a checkpoint every `train.checkpoint_every` steps and when asked to stop
+/// (`RunContext::control`), and resumes from one ([`crate::checkpoint`]).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Offline {
@@ -44,6 +48,17 @@ impl Default for Offline {
     }
 }
 
+/// The generator of step `step`'s training batch: ChaCha12 (rand's `StdRng`) keyed by the run's
+/// seed and the step. Every step has its own stream, so a run resumed at step `t` draws exactly
+/// the batches an uninterrupted run draws, with no generator state to save.
+pub fn batch_rng(seed: u64, step: usize) -> StdRng {
+    let mut key = [0u8; 32];
+    key[..8].copy_from_slice(&seed.to_le_bytes());
+    key[8..16].copy_from_slice(&(step as u64).to_le_bytes());
+    key[16..].copy_from_slice(b"prefopt/batches\0");
+    StdRng::from_seed(key)
+}
+
 #[plugin(
     name = "offline",
     summary = "Offline preference training of the policy with any registered objective (Adam)",
@@ -55,17 +70,40 @@ impl Algorithm for Offline {
         let _guard = span.enter();
         let device = ctx.device.clone().autodiff();
         let mut policy = ctx.policy.build(ctx.task, &device)?;
+        // The reference is the initial policy, frozen before any checkpoint is loaded.
         let reference = if self.objective.needs_reference() {
             policy.freeze()
         } else {
             Box::new(NoReference)
         };
         let mut optimizer = adam(ctx.train);
-        let mut rng = StdRng::seed_from_u64(ctx.seed);
+        let mut first_step = 0;
+        let mut earlier_seconds = 0.0;
+        if let Some(dir) = &ctx.control.resume_from {
+            let (restored, state) = restore(dir, &mut *policy, optimizer)?;
+            if state.seed != ctx.seed {
+                return Err(PrefoptError::Incompatible(format!(
+                    "{}: the checkpoint was trained with seed {}, this run has seed {}",
+                    dir.display(),
+                    state.seed,
+                    ctx.seed
+                )));
+            }
+            optimizer = restored;
+            first_step = state.step;
+            earlier_seconds = state.wall_seconds;
+            info!(step = first_step, checkpoint = %dir.display(), "resuming");
+        }
         let known = KnownAnswer::new(ctx.task, self.objective.beta());
-        info!(params = policy.num_params(), "training");
+        info!(
+            params = policy.num_params(),
+            pairs = ctx.task.num_pairs(),
+            "training"
+        );
         let started = Instant::now();
+        let wall = || earlier_seconds + started.elapsed().as_secs_f64();
         let train = ctx.train;
+        let seed = ctx.seed;
         let step_metrics =
             |step: usize, output: &ObjectiveOutput| -> Result<MetricValues, PrefoptError> {
                 let loss = f64::from(output.loss.clone().into_scalar::<f32>());
@@ -78,8 +116,30 @@ impl Algorithm for Offline {
                 values.extend(output.metrics.values());
                 Ok(values)
             };
-        for done in 0..train.steps {
-            let batch = ctx.task.training_batch(&mut rng, train.batch_size, &device);
+        let checkpoint = |step: usize, policy: &dyn Policy, optimizer: &ModuleOptimizer| {
+            let state = CheckpointState {
+                step,
+                seed,
+                wall_seconds: wall(),
+                resumable: true,
+            };
+            ctx.out_dir
+                .as_deref()
+                .map(|dir| write_checkpoint(dir, policy, optimizer, state))
+                .transpose()
+        };
+        let mut finished = train.steps;
+        for done in first_step..train.steps {
+            if ctx.control.stop.is_requested() {
+                let written = checkpoint(done, &*policy, &optimizer)?;
+                info!(step = done, checkpoint = ?written, "stopping on request");
+                ctx.control.stop.stopped_after(done);
+                finished = done;
+                break;
+            }
+            let batch =
+                ctx.task
+                    .training_batch(&mut batch_rng(seed, done), train.batch_size, &device);
             let output = objective_output(&*self.objective, &*policy, &*reference, &batch)?;
             let evaluate = done % train.eval_every == 0;
             if done % train.log_every == 0 || evaluate {
@@ -87,34 +147,37 @@ impl Algorithm for Offline {
                 if let Some(known) = known.as_ref().filter(|_| evaluate) {
                     values.extend(known.evaluate(&*policy));
                 }
-                values.push(("wall_seconds".into(), started.elapsed().as_secs_f64()));
+                values.push(("wall_seconds".into(), wall()));
                 debug!(step = done, ?values, "step");
                 ctx.sink.log(done, &values)?;
             }
             let grads = output.loss.backward();
             policy.apply_gradients(&mut optimizer, train.lr, grads);
             let step = done + 1;
-            if let (Some(every), Some(dir)) = (train.checkpoint_every, &ctx.out_dir)
-                && step % every == 0
+            if train
+                .checkpoint_every
+                .is_some_and(|every| step % every == 0)
             {
-                policy.save(&dir.join("checkpoints").join(format!("step-{step:07}.json")))?;
+                checkpoint(step, &*policy, &optimizer)?;
             }
             ctx.sink.progress(step, train.steps);
         }
-        // The final state: loss and metrics at the trained parameters.
-        let batch = ctx.task.training_batch(&mut rng, train.batch_size, &device);
+        // The state reached: loss and metrics at the trained parameters.
+        let batch =
+            ctx.task
+                .training_batch(&mut batch_rng(seed, finished), train.batch_size, &device);
         let output = objective_output(&*self.objective, &*policy, &*reference, &batch)?;
-        let mut metrics = step_metrics(train.steps, &output)?;
+        let mut metrics = step_metrics(finished, &output)?;
         if let Some(known) = &known {
             metrics.extend(known.evaluate(&*policy));
         }
-        ctx.sink.log(train.steps, &metrics)?;
-        info!(seconds = started.elapsed().as_secs_f64(), "trained");
+        ctx.sink.log(finished, &metrics)?;
+        info!(seconds = wall(), steps = finished, "trained");
         Ok(RunReport {
             metrics,
             artifacts: Vec::new(),
             policy: Some(policy),
-            steps: train.steps,
+            steps: finished,
         })
     }
 

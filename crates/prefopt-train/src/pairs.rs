@@ -43,6 +43,7 @@ pub fn unpaired_logps(
     let completions = SequenceBatch::concat(batch.chosen.clone(), batch.rejected.clone());
     let mismatched = SequenceBatch {
         prompts: completions.prompts.clone(),
+        prompt_mask: completions.prompt_mask.clone(),
         completions: roll_int(completions.completions.clone()),
         completion_mask: roll(completions.completion_mask.clone()),
     };
@@ -94,6 +95,10 @@ pub fn objective_output(
 pub struct NoReference;
 
 impl ReferenceModel for NoReference {
+    fn token_logps(&self, batch: &SequenceBatch) -> Tensor<2> {
+        Tensor::zeros(batch.completion_mask.dims(), &batch.prompts.device())
+    }
+
     fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
         Tensor::zeros([batch.len()], &batch.prompts.device())
     }

@@ -1,4 +1,4 @@
-//! TRL's own loss values (`shared/golden/trl_pairwise_losses.json`, computed by TRL's
+//! TRL's own loss values (`tests/data/golden/trl_pairwise_losses.json`, computed by TRL's
 //! `DPOTrainer._compute_loss` in float32): every case's loss and its six metrics match within
 //! 1e-4 relative or 1e-5 absolute.
 
@@ -6,9 +6,10 @@ use prefopt_core::burn::tensor::Device;
 use prefopt_dpo::vectors::{Tolerance, VectorFile, evaluate_file};
 use std::path::Path;
 
+/// TRL's own values, copied into the repository (provenance: `tests/data/golden/README.md`).
 const GOLDEN: &str = concat!(
     env!("CARGO_MANIFEST_DIR"),
-    "/../../../shared/golden/trl_pairwise_losses.json"
+    "/../../tests/data/golden/trl_pairwise_losses.json"
 );
 
 const METRICS: [&str; 7] = [

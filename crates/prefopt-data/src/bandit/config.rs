@@ -1,5 +1,6 @@
 //! The `[task] type = "bandit"` config.
 
+use super::memory::{available_bytes, check_memory};
 use super::task::Bandit;
 use prefopt_core::{ConfigError, PrefoptError, Task, TaskConfig, plugin};
 use serde::de::{self, Visitor};
@@ -30,6 +31,9 @@ pub struct BanditConfig {
     /// The better action always wins (no Bradley–Terry noise).
     pub deterministic: bool,
 }
+
+/// The largest `reward_scale`: rewards drawn 100 standard deviations out still fit in f32.
+pub const MAX_REWARD_SCALE: f64 = f32::MAX as f64 / 100.0;
 
 impl Default for BanditConfig {
     fn default() -> Self {
@@ -133,6 +137,17 @@ impl TaskConfig for BanditConfig {
                 format!("must be a finite number >= 0, got {}", self.reward_scale),
             ));
         }
-        Ok(())
+        if self.reward_scale > MAX_REWARD_SCALE {
+            return Err(ConfigError::new(
+                "reward_scale",
+                format!(
+                    "must be at most {MAX_REWARD_SCALE:e}: rewards are f32 tensors, whose largest \
+                     value is {:e}, and a reward 100 standard deviations out must fit; got {:e}",
+                    f32::MAX,
+                    self.reward_scale
+                ),
+            ));
+        }
+        check_memory(self, available_bytes())
     }
 }

@@ -19,6 +19,10 @@ impl FrozenTable {
 }
 
 impl ReferenceModel for FrozenTable {
+    fn token_logps(&self, batch: &SequenceBatch) -> Tensor<2> {
+        self.sequence_logps(batch).unsqueeze_dim(1)
+    }
+
     fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
         let [contexts, outputs] = self.log_probs.dims();
         self.log_probs

@@ -62,6 +62,10 @@ impl TabularPolicy {
 }
 
 impl Policy for TabularPolicy {
+    fn token_logps(&self, batch: &SequenceBatch) -> Tensor<2> {
+        self.sequence_logps(batch).unsqueeze_dim(1)
+    }
+
     fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
         let [contexts, outputs] = self.module.logits.dims();
         self.log_probs()
@@ -95,5 +99,36 @@ impl Policy for TabularPolicy {
         let rows: Vec<&[f32]> = logits.chunks(outputs).collect();
         let content = json!({ "contexts": contexts, "outputs": outputs, "logits": rows });
         write_atomic(path, content.to_string().as_bytes())
+    }
+
+    fn save_checkpoint(&self, path: &Path) -> Result<(), PrefoptError> {
+        self.module
+            .clone()
+            .save_file(path)
+            .map_err(|error| PrefoptError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(error.to_string()),
+            })
+    }
+
+    fn load_checkpoint(&mut self, path: &Path) -> Result<(), PrefoptError> {
+        let expected = self.module.logits.dims();
+        let loaded = self
+            .module
+            .clone()
+            .try_load_file(path)
+            .map_err(|error| PrefoptError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(error.to_string()),
+            })?;
+        let found = loaded.logits.dims();
+        if found != expected {
+            return Err(PrefoptError::Incompatible(format!(
+                "{}: the checkpoint holds a {found:?} logit table, the policy is {expected:?}",
+                path.display()
+            )));
+        }
+        self.module = loaded;
+        Ok(())
     }
 }

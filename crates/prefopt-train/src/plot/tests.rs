@@ -171,6 +171,9 @@ fn tick_labels_are_short() {
     assert_eq!(format_tick(2e6, 0.0), "2e6");
     assert_eq!(format_tick(0.0001, 0.0), "0.0001");
     assert_eq!(format_tick(0.00002, 0.0), "2e-5");
+    assert_eq!(format_tick(5e-324, 0.0), "5e-324");
+    assert_eq!(format_tick(f64::MAX, 0.0), "1.79769e308");
+    assert_eq!(format_tick(-1e300, 0.0), "-1e300");
 }
 
 #[test]
@@ -216,4 +219,100 @@ fn write_failure_names_the_path() {
         "{err}"
     );
     fs::remove_file(&file).unwrap();
+}
+
+/// Ranges at and beyond the ends of f64, and ones that are not ranges at all.
+const EXTREME_RANGES: [(f64, f64); 8] = [
+    (5e-324, f64::MAX),
+    (f64::MIN_POSITIVE, 1e308),
+    (1e-300, 1e300),
+    (0.0, 1.0),
+    (1.0, f64::INFINITY),
+    (f64::NAN, 1.0),
+    (2.0, 1.0),
+    (1e308, 1e308),
+];
+
+#[test]
+fn log_ticks_are_bounded_for_any_range() {
+    for (lo, hi) in EXTREME_RANGES {
+        let (bold, light) = log_ticks(lo, hi);
+        assert!(bold.len() <= 20, "({lo}, {hi}): {} bold ticks", bold.len());
+        assert!(
+            light.len() <= 60,
+            "({lo}, {hi}): {} light ticks",
+            light.len()
+        );
+        assert!(bold.iter().chain(&light).all(|v| v.is_finite() && *v > 0.0));
+    }
+    let (bold, _) = log_ticks(5e-324, f64::MAX);
+    assert!(bold.len() >= 5, "{bold:?}");
+}
+
+/// Series whose values span more than f64 can hold, or sit at its edges.
+fn extreme_series() -> Vec<Vec<f64>> {
+    vec![
+        vec![1e-300, 1e300],
+        vec![5e-324, 1.7e308],
+        vec![1e308],
+        vec![5e-324],
+        vec![-1e308, 1e308],
+        vec![-f64::MAX, f64::MAX],
+        vec![f64::MAX, f64::MAX],
+        vec![0.0, f64::NAN, f64::INFINITY, 1e-310],
+    ]
+}
+
+#[test]
+fn fitted_ranges_are_drawable_for_any_data() {
+    for values in extreme_series() {
+        for log in [false, true] {
+            let Some(range) = fitted_range(values.iter().copied(), log, 0.05) else {
+                continue;
+            };
+            assert!(
+                range.start.is_finite() && range.end.is_finite() && range.start < range.end,
+                "{values:?} log {log}: {range:?}"
+            );
+            assert!(
+                (range.end - range.start).is_finite(),
+                "{values:?}: {range:?}"
+            );
+            if log {
+                assert!(range.start > 0.0, "{values:?}: {range:?}");
+            }
+        }
+    }
+}
+
+#[test]
+fn extreme_charts_are_drawn_in_bounded_time() {
+    let dir = temp_dir("extreme");
+    let started = std::time::Instant::now();
+    for (i, values) in extreme_series().into_iter().enumerate() {
+        for log in [false, true] {
+            let points = values
+                .iter()
+                .enumerate()
+                .map(|(step, v)| (step as f64 * 10.0, *v))
+                .collect();
+            let mut chart = LineChart::new("Extreme", "step", "KL").with_series(Series::new(
+                "kl",
+                Rgb::RED,
+                points,
+            ));
+            chart.log_y = log;
+            // Drawn, or refused as a chart with no drawable points: never a panic.
+            match save_chart(&chart, &dir, &format!("extreme-{i}-{log}")) {
+                Ok(paths) => assert!(paths[0].is_file()),
+                Err(error) => assert!(matches!(error, PlotError::InvalidChart { .. }), "{error}"),
+            }
+        }
+    }
+    assert!(
+        started.elapsed().as_secs() < 60,
+        "extreme charts took {:?}",
+        started.elapsed()
+    );
+    let _ = fs::remove_dir_all(&dir);
 }

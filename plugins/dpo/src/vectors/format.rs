@@ -49,7 +49,9 @@ pub struct VectorInputs {
 }
 
 impl VectorInputs {
-    /// Checks that every input has the same, non-zero number of pairs.
+    /// Checks that every input has the same, non-zero number of pairs, that every value fits in
+    /// f32 (JSON has no infinity, so a non-finite value is a number too large for f32), and
+    /// that every token count is positive.
     pub fn check(&self) -> Result<usize, String> {
         let columns = [
             ("policy_chosen_logps", &self.policy_chosen_logps),
@@ -71,7 +73,19 @@ impl VectorInputs {
                 ));
             }
             if let Some(i) = column.iter().position(|v| !v.is_finite()) {
-                return Err(format!("{name}[{i}]: not a finite number"));
+                return Err(format!(
+                    "{name}[{i}]: overflows f32 (the inputs are f32, whose largest finite value \
+                     is {:e})",
+                    f32::MAX
+                ));
+            }
+            if name.ends_with("_tokens")
+                && let Some(i) = column.iter().position(|v| *v <= 0.0)
+            {
+                return Err(format!(
+                    "{name}[{i}]: a completion has at least one token: must be > 0, got {}",
+                    column[i]
+                ));
             }
         }
         Ok(pairs)
@@ -146,6 +160,12 @@ impl VectorFile {
                 ));
             }
         };
+        if cases.is_empty() {
+            return Err(error(
+                "cases".into(),
+                "no cases: a vector file holds at least one case to check".into(),
+            ));
+        }
         let mut parsed = Vec::with_capacity(cases.len());
         for (i, mut case) in cases.into_iter().enumerate() {
             let name = case

@@ -1,5 +1,5 @@
 //! Objective test vectors: loss values and metrics computed by a reference implementation (TRL's
-//! `DPOTrainer`), in the format of `shared/golden/trl_pairwise_losses.json`, and their
+//! `DPOTrainer`), in the format of `tests/data/golden/trl_pairwise_losses.json`, and their
 //! evaluation. Shared by the golden tests and `prefopt objective eval`.
 //!
 //! A file is `{"source": "...", "cases": [case, ...]}`; a case is `{"name", "objective": TRL
