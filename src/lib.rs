@@ -9,7 +9,13 @@
 //!   properties);
 //! * [`check_gradient_direction`] — a gradient step raises the chosen log-prob relative to the
 //!   rejected one ([`check_gradient_direction_at`] for chosen margins);
-//! * [`check_trains`] — a few offline steps on a small bandit change the policy.
+//! * [`check_trains`] — a few offline steps on a small bandit change the policy;
+//! * [`check_policy`] — a policy's log-probs are finite, summed consistently, frozen faithfully,
+//!   and raised by a gradient step on them.
+
+mod policy_checks;
+
+pub use policy_checks::check_policy;
 
 use prefopt::burn::tensor::{Device, Tensor, TensorData};
 use prefopt::data::BanditConfig;

@@ -4,8 +4,8 @@ use prefopt::PluginKind;
 use prefopt::PreferenceObjective;
 use prefopt::registry::{plugins, plugins_of};
 use prefopt_conformance::{
-    check_gradient_direction, check_gradient_direction_at, check_round_trip, check_trains,
-    objective_loss_and_gradients, registered_objectives,
+    check_gradient_direction, check_gradient_direction_at, check_policy, check_round_trip,
+    check_trains, objective_loss_and_gradients, registered_objectives,
 };
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -39,6 +39,7 @@ fn the_built_in_plugins_are_registered() {
         (PluginKind::Algorithm, "offline"),
         (PluginKind::Task, "bandit"),
         (PluginKind::Policy, "tabular"),
+        (PluginKind::Policy, "causal_lm"),
     ]) {
         assert!(
             names.contains(&expected),
@@ -51,6 +52,19 @@ fn the_built_in_plugins_are_registered() {
             "{}",
             plugin.name
         );
+    }
+}
+
+#[test]
+fn every_policy_passes_the_policy_checks() {
+    let all = plugins();
+    let policies: Vec<_> = all
+        .iter()
+        .filter(|plugin| plugin.kind == PluginKind::Policy)
+        .collect();
+    assert!(policies.len() >= 2);
+    for plugin in policies {
+        check_policy(plugin).unwrap();
     }
 }
 

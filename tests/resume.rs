@@ -220,7 +220,9 @@ fn resuming_needs_the_same_config_and_a_checkpoint() {
     );
 
     let missing = out_dir("missing");
-    let error = run(&missing, StartMode::Resume, None).unwrap_err().to_string();
+    let error = run(&missing, StartMode::Resume, None)
+        .unwrap_err()
+        .to_string();
     assert!(error.contains("no such run directory"), "{error}");
     assert!(!missing.exists(), "a refused resume creates nothing");
 

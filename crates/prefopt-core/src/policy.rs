@@ -123,6 +123,12 @@ pub trait PolicyConfig: Debug + Send + Sync {
     /// Builds the policy on `device` (an autodiff device when it will be trained).
     fn build(&self, task: &dyn Task, device: &Device) -> Result<Box<dyn Policy>, PrefoptError>;
 
+    /// The tokenizer the policy will bring, read without building the policy, so that a task
+    /// over text can tokenize its data before the policy exists (none for policies over ids).
+    fn tokenizer(&self) -> Result<Option<Arc<dyn TextTokenizer>>, PrefoptError> {
+        Ok(None)
+    }
+
     /// Rejects values the policy cannot take.
     fn validate(&self) -> Result<(), ConfigError> {
         Ok(())

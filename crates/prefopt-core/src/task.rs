@@ -1,9 +1,12 @@
 //! Tasks: where preference data comes from, and the truth where it is known.
 
-use crate::{ConfigError, PluginKind, PluginTrait, PreferenceBatch, PrefoptError, RewardModel};
+use crate::{
+    ConfigError, PluginKind, PluginTrait, PreferenceBatch, PrefoptError, RewardModel, TextTokenizer,
+};
 use burn::tensor::Device;
 use rand::rngs::StdRng;
 use std::fmt::Debug;
+use std::sync::Arc;
 
 /// The ground truth of a task whose output space can be enumerated: per context, every output's
 /// reference log-prob and true reward. With it the RLHF optimum is known in closed form,
@@ -53,6 +56,18 @@ pub trait Task: Debug + Send + Sync {
 pub trait TaskConfig: Debug + Send + Sync {
     /// Builds the task; `seed` drives every random choice it makes.
     fn build(&self, seed: u64) -> Result<Box<dyn Task>, PrefoptError>;
+
+    /// Builds the task with the policy's tokenizer ([`PolicyConfig::tokenizer`](crate::PolicyConfig::tokenizer)),
+    /// which tasks over text use to tokenize their data; tasks over ids ignore it (the default
+    /// calls [`build`](Self::build)).
+    fn build_with_tokenizer(
+        &self,
+        seed: u64,
+        tokenizer: Option<Arc<dyn TextTokenizer>>,
+    ) -> Result<Box<dyn Task>, PrefoptError> {
+        let _ = tokenizer;
+        self.build(seed)
+    }
 
     /// Rejects values the task cannot take.
     fn validate(&self) -> Result<(), ConfigError> {

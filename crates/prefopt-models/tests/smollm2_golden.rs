@@ -20,6 +20,7 @@ struct Golden {
 #[derive(Deserialize)]
 struct Case {
     prompt: String,
+    completion: String,
     prompt_ids: Vec<u32>,
     completion_ids: Vec<u32>,
     completion_token_logps: Vec<f64>,
@@ -145,4 +146,40 @@ fn smollm2_matches_transformers() {
     for (case, generation) in golden.cases.iter().zip(&generations) {
         assert_eq!(generation.tokens, case.greedy_ids, "{:?}", case.prompt);
     }
+}
+
+/// A task over text reads the policy's tokenizer from its config before the policy is built:
+/// the same ids as the loaded policy's tokenizer, without loading weights.
+#[test]
+fn the_policy_config_reads_the_tokenizer_alone() {
+    use prefopt_core::PolicyConfig;
+    use prefopt_models::CausalLmPolicyConfig;
+    let path = smollm2_gguf_path().unwrap_or_else(|error| panic!("{error}"));
+    let config = CausalLmPolicyConfig {
+        model: Some(path),
+        tiny: false,
+        architecture: None,
+        seed: 0,
+    };
+    let tokenizer = config
+        .tokenizer()
+        .unwrap()
+        .expect("a GGUF model has a tokenizer");
+    for case in &golden().cases {
+        assert_eq!(
+            tokenizer.encode(&case.prompt, false).unwrap(),
+            case.prompt_ids
+        );
+        assert_eq!(
+            tokenizer.encode(&case.completion, false).unwrap(),
+            case.completion_ids
+        );
+    }
+    assert!(tokenizer.eos_token_ids().contains(&2));
+    assert!(
+        CausalLmPolicyConfig::default()
+            .tokenizer()
+            .unwrap()
+            .is_none()
+    );
 }

@@ -25,7 +25,7 @@ pub use config::CausalLmConfig;
 pub use error::CausalLmError;
 pub use frozen::FrozenCausalLm;
 pub use generate::generate_streaming;
-pub use hf::{HfError, LoadedCausalLm, export_hf, load_model};
+pub use hf::{HfError, LoadedCausalLm, export_hf, load_model, load_tokenizer};
 pub use load_gguf::{load_gguf, load_gguf_weights};
 pub use logps::{logsumexp_rows, token_logps};
 pub use mlp::FeedForward;

@@ -2,12 +2,13 @@
 
 use super::config::CausalLmConfig;
 use super::error::CausalLmError;
-use super::hf::load_model;
+use super::hf::{load_model, load_tokenizer};
 use super::policy::CausalLmPolicy;
 use prefopt_core::burn::tensor::Device;
-use prefopt_core::{ConfigError, Policy, PolicyConfig, PrefoptError, Task, plugin};
+use prefopt_core::{ConfigError, Policy, PolicyConfig, PrefoptError, Task, TextTokenizer, plugin};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 /// A Llama-family causal language model as the policy: loaded from `model` (a GGUF file or a
 /// Hugging Face model directory), or randomly initialized (`tiny = true`, or an explicit
@@ -58,6 +59,13 @@ impl PolicyConfig for CausalLmPolicyConfig {
             .clone()
             .unwrap_or_else(CausalLmConfig::tiny);
         Ok(Box::new(CausalLmPolicy::random(config, self.seed, device)?))
+    }
+
+    fn tokenizer(&self) -> Result<Option<Arc<dyn TextTokenizer>>, PrefoptError> {
+        match &self.model {
+            Some(path) => Ok(Some(Arc::new(load_tokenizer(path)?))),
+            None => Ok(None),
+        }
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

@@ -20,6 +20,6 @@ pub use hf_config::{
     CONFIG_FILE, GENERATION_CONFIG_FILE, HfConfig, config_json, generation_config_json, read_config,
 };
 pub use load_hf::{HfModel, WEIGHTS_FILE, WEIGHTS_INDEX_FILE, load_hf_dir, load_hf_weights};
-pub use load_model::{LoadedCausalLm, load_model};
+pub use load_model::{LoadedCausalLm, load_model, load_tokenizer};
 pub use safetensors_header::{TensorEntry, check_tensors, read_header};
 pub use tensor_names::{expected_tensors, hf_to_module_remapper, module_to_hf_remapper};
