@@ -86,6 +86,14 @@ const CASES: &[(&str, &str, usize, usize, &str, &str)] = &[
         "must be a finite number > 0",
     ),
     (
+        "beta = 0.5",
+        "beta = 1e308",
+        12,
+        8,
+        "algorithm.objective.beta",
+        "overflows f32",
+    ),
+    (
         "actions = 4",
         "actoins = 4",
         5,

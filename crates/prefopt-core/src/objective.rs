@@ -61,7 +61,7 @@ impl PluginTrait for dyn PreferenceObjective {
 /// Checks that `beta` is a usable KL coefficient: finite and positive.
 pub fn validate_beta(field: &str, beta: f64) -> Result<(), ConfigError> {
     if beta.is_finite() && beta > 0.0 {
-        Ok(())
+        crate::config::fits_f32(field, beta)
     } else {
         Err(ConfigError::new(
             field,

@@ -90,3 +90,29 @@ fn a_saved_policy_loads_back_into_the_same_model() {
     );
     assert_eq!(reloaded.num_params(), policy.num_params());
 }
+
+#[test]
+fn a_checkpoint_restores_the_trained_model_and_refuses_another_shape() {
+    let device = Device::default();
+    let policy = CausalLmPolicy::random(CausalLmConfig::tiny(), 4, &device).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("policy.bpk");
+    policy.save_checkpoint(&path).unwrap();
+    let mut other = CausalLmPolicy::random(CausalLmConfig::tiny(), 5, &device).unwrap();
+    let batch = SequenceBatch::from_ids(&[vec![1, 2, 3]], &[vec![4, 5]], 0, &device).unwrap();
+    let expected = policy.sequence_logps(&batch).into_scalar::<f32>();
+    assert_ne!(other.sequence_logps(&batch).into_scalar::<f32>(), expected);
+    other.load_checkpoint(&path).unwrap();
+    assert_eq!(other.sequence_logps(&batch).into_scalar::<f32>(), expected);
+
+    let wider = CausalLmConfig {
+        hidden_size: CausalLmConfig::tiny().hidden_size * 2,
+        ..CausalLmConfig::tiny()
+    };
+    let mut mismatched = CausalLmPolicy::random(wider, 0, &device).unwrap();
+    let error = mismatched.load_checkpoint(&path).unwrap_err().to_string();
+    assert!(
+        error.contains("policy.bpk") && error.contains("not a checkpoint of this model"),
+        "{error}"
+    );
+}

@@ -217,7 +217,9 @@ fn train(
     extra: &mut dyn MetricSink,
 ) -> Result<(prefopt_core::RunReport, MemorySink, Option<usize>), PrefoptError> {
     let out = &options.out_dir;
-    let task = config.task.build(config.seed)?;
+    let task = config
+        .task
+        .build_with_tokenizer(config.seed, config.policy.tokenizer()?)?;
     let mut history = MemorySink::default();
     let mut jsonl = match &resume_from {
         Some(dir) => {

@@ -145,4 +145,28 @@ impl Policy for CausalLmPolicy {
             })?;
         write_atomic(path, &bytes)
     }
+
+    fn save_checkpoint(&self, path: &Path) -> Result<(), PrefoptError> {
+        self.model
+            .clone()
+            .save_file(path)
+            .map_err(|error| PrefoptError::Io {
+                path: path.to_path_buf(),
+                source: std::io::Error::other(error.to_string()),
+            })
+    }
+
+    fn load_checkpoint(&mut self, path: &Path) -> Result<(), PrefoptError> {
+        let loaded = self.model.clone().try_load_file(path).map_err(|error| {
+            PrefoptError::Model(format!(
+                "{}: not a checkpoint of this model ({} layers, hidden {}, vocab {}): {error}",
+                path.display(),
+                self.config.num_layers,
+                self.config.hidden_size,
+                self.config.vocab_size
+            ))
+        })?;
+        self.model = loaded;
+        Ok(())
+    }
 }
