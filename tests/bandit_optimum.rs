@@ -6,10 +6,11 @@ use prefopt::burn::tensor::Device;
 use prefopt::train::{MemorySink, RunOptions, RunSummary, run_experiment};
 use std::path::{Path, PathBuf};
 
+mod support;
+use support::fresh_out_dir;
+
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("prefopt-test-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    fresh_out_dir("prefopt-test", name)
 }
 
 fn run(name: &str, toml: &str) -> RunSummary {

@@ -9,6 +9,9 @@ use prefopt::{ExperimentConfig, MetricSink, MetricValues, PrefoptError, StopFlag
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
+mod support;
+use support::fresh_out_dir;
+
 /// Sampled pairs and mini-batches, so that the batches' random draws matter; Adam, so that the
 /// optimizer state matters.
 const CONFIG: &str = r#"
@@ -34,9 +37,7 @@ checkpoint_every = 20
 "#;
 
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("prefopt-resume-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    fresh_out_dir("prefopt-resume", name)
 }
 
 fn config() -> ExperimentConfig {

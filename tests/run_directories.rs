@@ -8,10 +8,11 @@ use prefopt::{ExperimentConfig, NullSink, PrefoptError};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
+mod support;
+use support::fresh_out_dir;
+
 fn out_dir(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("prefopt-rundir-{}-{name}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    dir
+    fresh_out_dir("prefopt-rundir", name)
 }
 
 const TASK: &str =

@@ -5,7 +5,9 @@
 use prefopt::models::assets::smollm2_gguf_path;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+
+mod common;
+use common::prefopt;
 
 /// transformers' values (provenance: `tests/data/golden/README.md`).
 const GOLDEN: &str = concat!(
@@ -15,14 +17,6 @@ const GOLDEN: &str = concat!(
 
 fn gguf() -> PathBuf {
     smollm2_gguf_path().unwrap_or_else(|error| panic!("{error}"))
-}
-
-fn prefopt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prefopt"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the prefopt binary runs")
 }
 
 /// Runs `args`, which must succeed, and returns stdout.
@@ -198,44 +192,29 @@ fn bad_inputs_name_the_file_line_and_lengths() {
     let error = fail(&["generate", "--model", model, "--prompt", "  "]);
     assert!(error.contains("--prompt is empty"), "{error}");
 
+    // `prefopt generate` (with `extra` arguments) on a prompts file holding `text`: must fail.
     let prompts = dir.path().join("prompts.jsonl");
-    std::fs::write(
-        &prompts,
+    let generate_fails_on = |text: &str, extra: &[&str]| -> String {
+        std::fs::write(&prompts, text).unwrap();
+        let mut args = vec!["generate", "--model", model];
+        args.extend_from_slice(extra);
+        args.extend(["--file", prompts.to_str().unwrap()]);
+        fail(&args)
+    };
+    let error = generate_fails_on(
         "{\"prompt\": \"Hello\"}\n{\"text\": \"no prompt here\"}\n",
-    )
-    .unwrap();
-    let error = fail(&[
-        "generate",
-        "--model",
-        model,
-        "--file",
-        prompts.to_str().unwrap(),
-    ]);
+        &[],
+    );
     assert!(
         error.contains("prompts.jsonl:2:") && error.contains("`prompt`"),
         "{error}"
     );
-    std::fs::write(&prompts, "{\"prompt\": \"\"}\n").unwrap();
-    let error = fail(&[
-        "generate",
-        "--model",
-        model,
-        "--chat",
-        "--file",
-        prompts.to_str().unwrap(),
-    ]);
+    let error = generate_fails_on("{\"prompt\": \"\"}\n", &["--chat"]);
     assert!(
         error.contains("prompts.jsonl:1:") && error.contains("empty `prompt`"),
         "{error}"
     );
-    std::fs::write(&prompts, "[1, 2]\n").unwrap();
-    let error = fail(&[
-        "generate",
-        "--model",
-        model,
-        "--file",
-        prompts.to_str().unwrap(),
-    ]);
+    let error = generate_fails_on("[1, 2]\n", &[]);
     assert!(
         error.contains("prompts.jsonl:1:") && error.contains("expected a JSON object"),
         "{error}"

@@ -4,32 +4,24 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn prefopt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prefopt"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the prefopt binary runs")
-}
-
-/// `prefopt run CONFIG --out OUT`.
-fn run_into(config: &Path, out: &Path) -> Output {
-    prefopt(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ])
-}
-
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
+mod common;
+use common::{prefopt, read_json, run_into};
 
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {
     let path = dir.join(name);
     std::fs::write(&path, text).unwrap();
     path
+}
+
+/// `prefopt run CONFIG --out OUT`, which must succeed (else fails the test with its stderr).
+fn run_succeeds(config: &Path, out: &Path) -> Output {
+    let output = run_into(config, out, &[]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    output
 }
 
 const SMALL_DPO: &str = r#"
@@ -56,12 +48,7 @@ fn run_writes_the_run_directory() {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "small.toml", SMALL_DPO);
     let out = dir.path().join("run");
-    let output = run_into(&config, &out);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    let output = run_succeeds(&config, &out);
     for file in [
         "config.toml",
         "metrics.jsonl",
@@ -120,7 +107,7 @@ fn run_writes_the_run_directory() {
 
     // A second run into the same directory is refused, the first run untouched.
     let before = std::fs::read(out.join("summary.json")).unwrap();
-    let again = run_into(&config, &out);
+    let again = run_into(&config, &out, &[]);
     assert!(!again.status.success());
     let refusal = String::from_utf8_lossy(&again.stderr);
     assert!(
@@ -131,7 +118,7 @@ fn run_writes_the_run_directory() {
 
     // The same config and seed give the same numbers on the same machine.
     let out2 = dir.path().join("run2");
-    let output = run_into(&config, &out2);
+    let output = run_into(&config, &out2, &[]);
     assert!(output.status.success());
     let summary2: serde_json::Value = read_json(&out2.join("summary.json"));
     assert_eq!(summary["kl/optimal"], summary2["kl/optimal"]);
@@ -147,12 +134,7 @@ fn exact_writes_the_optimal_policy() {
         "[task]\ntype = \"bandit\"\n[policy]\ntype = \"tabular\"\n[algorithm]\ntype = \"exact\"\nbeta = 0.5\n",
     );
     let out = dir.path().join("run");
-    let output = run_into(&config, &out);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_succeeds(&config, &out);
     let summary: serde_json::Value = read_json(&out.join("summary.json"));
     assert_eq!(summary["kl/optimal"], 0.0);
     let optimal: serde_json::Value = read_json(&out.join("optimal_policy.json"));
@@ -171,7 +153,7 @@ fn error_of(config_text: &str) -> String {
     let dir = tempfile::tempdir().unwrap();
     let config = write_config(dir.path(), "broken.toml", config_text);
     let out = dir.path().join("run");
-    let output = run_into(&config, &out);
+    let output = run_into(&config, &out, &[]);
     assert!(!output.status.success());
     assert!(!out.join("summary.json").exists());
     String::from_utf8_lossy(&output.stderr).into_owned()
@@ -249,14 +231,7 @@ fn a_backend_not_compiled_in_says_which_feature_builds_it() {
         ("tch-cuda:0", "tch"),
         ("cuda:0", "cuda"),
     ] {
-        let output = prefopt(&[
-            "run",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-            "--device",
-            device,
-        ]);
+        let output = run_into(&config, &out, &["--device", device]);
         let stderr = String::from_utf8_lossy(&output.stderr);
         assert!(!output.status.success(), "{device}");
         let needs = format!("`{device}` needs the `{feature}` cargo feature");
@@ -371,12 +346,7 @@ fn metrics_spanning_more_than_f64_still_plot_and_never_fail_the_run() {
     );
     let out = dir.path().join("run");
     let started = std::time::Instant::now();
-    let output = run_into(&config, &out);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_succeeds(&config, &out);
     assert!(started.elapsed().as_secs() < 60, "{:?}", started.elapsed());
     let summary = read_json(&out.join("summary.json"));
     assert_eq!(summary["status"], "completed");

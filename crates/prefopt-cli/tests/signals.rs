@@ -2,8 +2,11 @@
 #![cfg(unix)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
+
+mod common;
+use common::{read_json, run_into};
 
 /// Long enough to be running when signalled; checkpoints so that a killed run can resume.
 const LONG: &str = r#"
@@ -24,14 +27,6 @@ log_every = 100
 eval_every = 1000
 checkpoint_every = 500
 "#;
-
-fn prefopt(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_prefopt"))
-        .args(args)
-        .env("RUST_LOG", "warn")
-        .output()
-        .expect("the prefopt binary runs")
-}
 
 /// Starts `prefopt run CONFIG --out OUT` and waits until it has logged a step.
 fn start_run(config: &Path, out: &Path) -> Child {
@@ -67,10 +62,6 @@ fn signal(child: &Child, name: &str) {
     assert!(status.success());
 }
 
-fn read_json(path: &Path) -> serde_json::Value {
-    serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap()
-}
-
 fn setup(name: &str) -> (tempfile::TempDir, PathBuf, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let config = dir.path().join(format!("{name}.toml"));
@@ -86,12 +77,7 @@ fn a_second_run_is_refused_naming_the_first_and_a_signal_stops_with_a_checkpoint
         let first = start_run(&config, &out);
         let config_written = std::fs::read(out.join("config.toml")).unwrap();
 
-        let second = prefopt(&[
-            "run",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let second = run_into(&config, &out, &[]);
         let refusal = String::from_utf8_lossy(&second.stderr);
         assert!(!second.status.success(), "{refusal}");
         let pid = format!("pid {}", first.id());
@@ -99,13 +85,7 @@ fn a_second_run_is_refused_naming_the_first_and_a_signal_stops_with_a_checkpoint
             assert!(refusal.contains(phrase), "{phrase}: {refusal}");
         }
         for flag in ["--overwrite", "--resume"] {
-            let other = prefopt(&[
-                "run",
-                config.to_str().unwrap(),
-                "--out",
-                out.to_str().unwrap(),
-                flag,
-            ]);
+            let other = run_into(&config, &out, &[flag]);
             assert!(!other.status.success());
             assert!(String::from_utf8_lossy(&other.stderr).contains(&pid));
         }
@@ -131,12 +111,7 @@ fn a_second_run_is_refused_naming_the_first_and_a_signal_stops_with_a_checkpoint
             serde_json::from_str::<serde_json::Value>(line).unwrap();
         }
 
-        let again = prefopt(&[
-            "run",
-            config.to_str().unwrap(),
-            "--out",
-            out.to_str().unwrap(),
-        ]);
+        let again = run_into(&config, &out, &[]);
         let refusal = String::from_utf8_lossy(&again.stderr);
         assert!(
             refusal.contains(&format!("interrupted after {steps} steps")),
@@ -162,12 +137,7 @@ fn a_killed_run_is_reported_as_unfinished_with_resume_offered() {
     signal(&first, "KILL");
     first.wait().unwrap();
     assert_eq!(read_json(&out.join("summary.json"))["status"], "running");
-    let again = prefopt(&[
-        "run",
-        config.to_str().unwrap(),
-        "--out",
-        out.to_str().unwrap(),
-    ]);
+    let again = run_into(&config, &out, &[]);
     let refusal = String::from_utf8_lossy(&again.stderr);
     assert!(!again.status.success());
     for phrase in ["stopped without finishing", "--resume", "--overwrite"] {

@@ -15,6 +15,7 @@
 //! No training loop lives here.
 
 mod algorithm;
+pub mod assets;
 mod batch;
 mod config;
 mod config_location;

@@ -6,6 +6,7 @@
 
 pub mod assets;
 pub mod causal_lm;
+pub mod checkpoint;
 pub mod sampling;
 pub mod tabular;
 

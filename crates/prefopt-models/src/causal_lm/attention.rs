@@ -30,8 +30,7 @@ impl GroupedQueryAttention {
     /// Randomly initialized projections (bias off) for `config`.
     pub fn init(config: &CausalLmConfig, device: &Device) -> Self {
         let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).init(device);
-        let q_width = config.num_heads * config.head_dim;
-        let kv_width = config.num_kv_heads * config.head_dim;
+        let (q_width, kv_width) = (config.q_width(), config.kv_width());
         Self {
             query: linear(config.hidden_size, q_width),
             key: linear(config.hidden_size, kv_width),

@@ -61,6 +61,18 @@ impl CausalLmConfig {
         }
     }
 
+    /// The width of all query heads together, `num_heads * head_dim`: the output width of `W_q`
+    /// and the input width of `W_o`.
+    pub fn q_width(&self) -> usize {
+        self.num_heads * self.head_dim
+    }
+
+    /// The width of all key/value heads together, `num_kv_heads * head_dim`: the output width of
+    /// `W_k` and `W_v`.
+    pub fn kv_width(&self) -> usize {
+        self.num_kv_heads * self.head_dim
+    }
+
     /// Query heads per key/value head.
     pub fn kv_groups(&self) -> usize {
         self.num_heads / self.num_kv_heads

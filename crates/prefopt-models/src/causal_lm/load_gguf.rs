@@ -35,8 +35,7 @@ pub fn load_gguf_weights(
         config.hidden_size,
         config.intermediate_size,
     );
-    let q_width = config.num_heads * config.head_dim;
-    let kv_width = config.num_kv_heads * config.head_dim;
+    let (q_width, kv_width) = (config.q_width(), config.kv_width());
 
     model.embedding.weight =
         Param::from_tensor(loader.tensor("token_embd.weight", [vocab, hidden])?);

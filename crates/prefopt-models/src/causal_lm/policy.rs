@@ -7,6 +7,7 @@ use super::generate::generate_streaming;
 use super::load_gguf::load_gguf;
 use super::logps::token_logps;
 use super::model::CausalLm;
+use crate::checkpoint::save_module;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::optim::{GradientsParams, ModuleOptimizer};
 use prefopt_core::burn::tensor::{Device, Gradients, Tensor};
@@ -147,13 +148,7 @@ impl Policy for CausalLmPolicy {
     }
 
     fn save_checkpoint(&self, path: &Path) -> Result<(), PrefoptError> {
-        self.model
-            .clone()
-            .save_file(path)
-            .map_err(|error| PrefoptError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(error.to_string()),
-            })
+        save_module(&self.model, path)
     }
 
     fn load_checkpoint(&mut self, path: &Path) -> Result<(), PrefoptError> {

@@ -1,6 +1,7 @@
 //! `pi_theta(y|x) = softmax(theta[x])[y]`.
 
 use super::frozen::FrozenTable;
+use crate::checkpoint::{load_module, save_module};
 use prefopt_core::burn;
 use prefopt_core::burn::module::{Module, Param};
 use prefopt_core::burn::optim::{GradientsParams, ModuleOptimizer};
@@ -102,25 +103,12 @@ impl Policy for TabularPolicy {
     }
 
     fn save_checkpoint(&self, path: &Path) -> Result<(), PrefoptError> {
-        self.module
-            .clone()
-            .save_file(path)
-            .map_err(|error| PrefoptError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(error.to_string()),
-            })
+        save_module(&self.module, path)
     }
 
     fn load_checkpoint(&mut self, path: &Path) -> Result<(), PrefoptError> {
         let expected = self.module.logits.dims();
-        let loaded = self
-            .module
-            .clone()
-            .try_load_file(path)
-            .map_err(|error| PrefoptError::Io {
-                path: path.to_path_buf(),
-                source: std::io::Error::other(error.to_string()),
-            })?;
+        let loaded = load_module(&self.module, path)?;
         let found = loaded.logits.dims();
         if found != expected {
             return Err(PrefoptError::Incompatible(format!(

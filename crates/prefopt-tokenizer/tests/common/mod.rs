@@ -2,6 +2,7 @@
 
 #![allow(dead_code)]
 
+use prefopt_core::assets::smollm2_gguf_path;
 use prefopt_tokenizer::Tokenizer;
 use std::path::PathBuf;
 use std::sync::OnceLock;
@@ -9,21 +10,7 @@ use std::sync::OnceLock;
 /// `$PREFOPT_CACHE/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf` (else under `~/.cache/prefopt`);
 /// panics, failing the test, with what to run when it is absent.
 pub fn smollm2_gguf() -> PathBuf {
-    let cache = std::env::var_os("PREFOPT_CACHE")
-        .map(PathBuf::from)
-        .or_else(|| {
-            std::env::var_os("HOME").map(|home| PathBuf::from(home).join(".cache").join("prefopt"))
-        })
-        .expect("neither PREFOPT_CACHE nor HOME is set: cannot locate the asset cache");
-    let path = cache
-        .join("smollm2")
-        .join("SmolLM2-135M-Instruct.Q4_1.gguf");
-    assert!(
-        path.is_file(),
-        "{} is missing: run `scripts/fetch-assets` to fetch SmolLM2-135M-Instruct (set PREFOPT_CACHE to use another cache)",
-        path.display()
-    );
-    path
+    smollm2_gguf_path().unwrap_or_else(|error| panic!("{error}"))
 }
 
 /// The tokenizer of the real SmolLM2 GGUF, loaded once per test binary.

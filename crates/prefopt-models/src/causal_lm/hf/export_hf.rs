@@ -3,6 +3,7 @@
 use super::error::HfError;
 use super::hf_config::{CONFIG_FILE, GENERATION_CONFIG_FILE, config_json, generation_config_json};
 use super::load_hf::WEIGHTS_FILE;
+use super::qk_weights::change_qk_layout;
 use super::tensor_names::module_to_hf_remapper;
 use crate::causal_lm::{CausalLm, CausalLmConfig, internal_to_hf_qk};
 use burn::store::{
@@ -149,19 +150,7 @@ fn write_files(
 /// carries `format: pt`, which transformers requires.
 fn write_weights(model: &CausalLm, config: &CausalLmConfig, path: &Path) -> Result<(), HfError> {
     let mut hf_layout = model.clone();
-    for block in &mut hf_layout.blocks {
-        let attention = &mut block.attention;
-        attention.query.weight = attention
-            .query
-            .weight
-            .clone()
-            .map(|weight| internal_to_hf_qk(weight, config.num_heads, config.head_dim, 1));
-        attention.key.weight = attention
-            .key
-            .weight
-            .clone()
-            .map(|weight| internal_to_hf_qk(weight, config.num_kv_heads, config.head_dim, 1));
-    }
+    change_qk_layout(&mut hf_layout, config, internal_to_hf_qk);
     let adapter = BurnToPyTorchAdapter.chain(FloatCastAdapter::to(DType::F32));
     let mut store = SafetensorsStore::from_file(path.to_path_buf())
         .with_to_adapter(adapter)

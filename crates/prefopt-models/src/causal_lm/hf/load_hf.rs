@@ -6,6 +6,7 @@ use super::hf_config::{
     CONFIG_FILE, GENERATION_CONFIG_FILE, HfConfig, read_config, read_generation_eos,
 };
 use super::json_fields::read_object;
+use super::qk_weights::change_qk_layout;
 use super::safetensors_header::{check_tensors, read_header};
 use super::tensor_names::{expected_tensors, hf_to_module_remapper};
 use crate::causal_lm::{CausalLm, CausalLmConfig, hf_to_internal_qk};
@@ -149,18 +150,6 @@ pub fn load_hf_weights(
         });
     }
 
-    for block in &mut model.blocks {
-        let attention = &mut block.attention;
-        attention.query.weight = attention
-            .query
-            .weight
-            .clone()
-            .map(|weight| hf_to_internal_qk(weight, config.num_heads, config.head_dim, 1));
-        attention.key.weight = attention
-            .key
-            .weight
-            .clone()
-            .map(|weight| hf_to_internal_qk(weight, config.num_kv_heads, config.head_dim, 1));
-    }
+    change_qk_layout(&mut model, config, hf_to_internal_qk);
     Ok(model)
 }

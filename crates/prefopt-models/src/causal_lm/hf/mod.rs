@@ -11,6 +11,7 @@ mod hf_config;
 mod json_fields;
 mod load_hf;
 mod load_model;
+mod qk_weights;
 mod safetensors_header;
 mod tensor_names;
 

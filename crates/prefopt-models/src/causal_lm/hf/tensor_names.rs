@@ -36,8 +36,7 @@ pub fn expected_tensors(config: &CausalLmConfig) -> Vec<(String, Vec<usize>)> {
         config.hidden_size,
         config.intermediate_size,
     );
-    let q_width = config.num_heads * config.head_dim;
-    let kv_width = config.num_kv_heads * config.head_dim;
+    let (q_width, kv_width) = (config.q_width(), config.kv_width());
     let mut tensors = vec![("model.embed_tokens.weight".to_string(), vec![vocab, hidden])];
     for layer in 0..config.num_layers {
         let shapes: [Vec<usize>; 9] = [

@@ -1,0 +1,34 @@
+//! Where the real model files fetched by `scripts/fetch-assets` live.
+
+use crate::PrefoptError;
+use std::path::PathBuf;
+
+/// The asset cache: `$PREFOPT_CACHE`, else `~/.cache/prefopt`.
+pub fn cache_dir() -> Result<PathBuf, PrefoptError> {
+    if let Some(dir) = std::env::var_os("PREFOPT_CACHE") {
+        return Ok(PathBuf::from(dir));
+    }
+    std::env::var_os("HOME")
+        .map(|home| PathBuf::from(home).join(".cache").join("prefopt"))
+        .ok_or_else(|| {
+            PrefoptError::Model(
+                "neither PREFOPT_CACHE nor HOME is set: cannot locate the asset cache".into(),
+            )
+        })
+}
+
+/// SmolLM2-135M-Instruct's GGUF file (`<cache>/smollm2/SmolLM2-135M-Instruct.Q4_1.gguf`), or an
+/// error saying to run `scripts/fetch-assets` when it is absent.
+pub fn smollm2_gguf_path() -> Result<PathBuf, PrefoptError> {
+    let path = cache_dir()?
+        .join("smollm2")
+        .join("SmolLM2-135M-Instruct.Q4_1.gguf");
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(PrefoptError::Model(format!(
+            "{} is missing: run `scripts/fetch-assets` to fetch SmolLM2-135M-Instruct (set PREFOPT_CACHE to use another cache)",
+            path.display()
+        )))
+    }
+}
