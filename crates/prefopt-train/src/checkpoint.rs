@@ -28,7 +28,7 @@ pub struct CheckpointState {
     pub step: usize,
     /// The run's seed.
     pub seed: u64,
-    /// Training wall time up to this checkpoint, over every session of the run.
+    /// Training wall time up to this checkpoint, summed over every start of the run.
     pub wall_seconds: f64,
     /// Whether `policy.bpk` and `optimizer.bpk` were written (policies that cannot write a
     /// resumable checkpoint leave only `policy.json`).

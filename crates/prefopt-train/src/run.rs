@@ -64,7 +64,7 @@ pub enum RunOutcome {
 pub struct RunSummary {
     /// `summary.json`'s content.
     pub summary: Map<String, Value>,
-    /// Every logged step (of every session, for a resumed run).
+    /// Every logged step (of every start, for a resumed run).
     pub history: MemorySink,
     /// The run directory.
     pub out_dir: PathBuf,
