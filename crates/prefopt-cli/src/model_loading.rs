@@ -11,8 +11,8 @@ use std::time::{Duration, Instant};
 /// architecture and load time to stderr.
 pub fn load_timed(path: &Path, device: &Device) -> Result<(LoadedCausalLm, Duration)> {
     let started = Instant::now();
-    let loaded = load_model(path, device)
-        .with_context(|| format!("loading the model {}", path.display()))?;
+    // The loader's errors begin with the file they are about.
+    let loaded = load_model(path, device).context("loading the model")?;
     let elapsed = started.elapsed();
     let config = &loaded.config;
     eprintln!(
