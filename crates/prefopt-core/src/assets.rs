@@ -32,3 +32,17 @@ pub fn smollm2_gguf_path() -> Result<PathBuf, PrefoptError> {
         )))
     }
 }
+
+/// A LLaMA-Factory demo data file (`<cache>/llamafactory/<name>`, e.g. `dpo_en_demo.json`), or an
+/// error saying to run `scripts/fetch-assets` when it is absent.
+pub fn llamafactory_file(name: &str) -> Result<PathBuf, PrefoptError> {
+    let path = cache_dir()?.join("llamafactory").join(name);
+    if path.is_file() {
+        Ok(path)
+    } else {
+        Err(PrefoptError::Model(format!(
+            "{} is missing: run `scripts/fetch-assets` to fetch LLaMA-Factory's demo data (set PREFOPT_CACHE to use another cache)",
+            path.display()
+        )))
+    }
+}

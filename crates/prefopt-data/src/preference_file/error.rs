@@ -1,0 +1,142 @@
+//! Errors of the preference file readers: each names the file, the record and the field.
+
+use std::fmt;
+use std::path::PathBuf;
+use thiserror::Error;
+
+/// Where a record sits in its file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RecordLocation {
+    /// A JSON lines record: its 1-based line.
+    Line(usize),
+    /// An element of a JSON array: its 0-based index.
+    Index(usize),
+}
+
+impl fmt::Display for RecordLocation {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RecordLocation::Line(line) => write!(f, "line {line}"),
+            RecordLocation::Index(index) => write!(f, "record {index} of the array"),
+        }
+    }
+}
+
+/// Why a preference file could not be read.
+#[derive(Debug, Error)]
+pub enum PreferenceFileError {
+    /// The file could not be read from disk.
+    #[error("{path}: cannot read the file: {source}", path = .path.display())]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The file holds no record.
+    #[error("{path}: no records: expected JSON lines or a JSON array of records", path = .path.display())]
+    Empty {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The file (or a line of it) is not valid JSON.
+    #[error("{path}: line {line}: invalid JSON: {message}", path = .path.display())]
+    Json {
+        /// The file.
+        path: PathBuf,
+        /// The 1-based line of the error.
+        line: usize,
+        /// serde_json's description.
+        message: String,
+    },
+    /// A record is not a JSON object.
+    #[error("{path}: {at}: expected a JSON object (a record), found {found}", path = .path.display())]
+    NotAnObject {
+        /// The file.
+        path: PathBuf,
+        /// The record.
+        at: RecordLocation,
+        /// What was found instead (`a number`, `an array`, ...).
+        found: String,
+    },
+    /// The first record's keys match none of the known formats.
+    #[error("{path}: {at}: unknown format: expected {expected}; found the fields [{found}]", path = .path.display())]
+    UnknownFormat {
+        /// The file.
+        path: PathBuf,
+        /// The record.
+        at: RecordLocation,
+        /// The formats the reader knows, with their fields.
+        expected: String,
+        /// The record's keys, comma-separated.
+        found: String,
+    },
+    /// A field of a record is missing, of the wrong type or otherwise invalid.
+    #[error("{path}: {at}: `{field}` {problem}", path = .path.display())]
+    Field {
+        /// The file.
+        path: PathBuf,
+        /// The record.
+        at: RecordLocation,
+        /// The field, with its position inside lists (`chosen[1].content`).
+        field: String,
+        /// What is wrong and what was expected (`missing: expected ...`, `: expected a string, found a number`).
+        problem: String,
+    },
+}
+
+/// A field error before the file and record are known.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FieldError {
+    pub field: String,
+    pub problem: String,
+}
+
+impl FieldError {
+    /// `field` is absent; `expected` says what the format needs.
+    pub fn missing(field: impl Into<String>, expected: &str) -> Self {
+        Self {
+            field: field.into(),
+            problem: format!("missing: expected {expected}"),
+        }
+    }
+
+    /// `field` holds `found` where `expected` was needed.
+    pub fn wrong_type(field: impl Into<String>, expected: &str, found: &serde_json::Value) -> Self {
+        Self {
+            field: field.into(),
+            problem: format!(": expected {expected}, found {}", describe(found)),
+        }
+    }
+
+    /// `field` is invalid for another reason.
+    pub fn invalid(field: impl Into<String>, problem: impl Into<String>) -> Self {
+        Self {
+            field: field.into(),
+            problem: format!(": {}", problem.into()),
+        }
+    }
+
+    /// The error for this field in record `at` of `path`.
+    pub fn locate(self, path: &std::path::Path, at: RecordLocation) -> PreferenceFileError {
+        PreferenceFileError::Field {
+            path: path.to_path_buf(),
+            at,
+            field: self.field,
+            problem: self.problem,
+        }
+    }
+}
+
+/// `a string`, `a number`, ... for a JSON value.
+pub(crate) fn describe(value: &serde_json::Value) -> &'static str {
+    use serde_json::Value;
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "a list",
+        Value::Object(_) => "an object",
+    }
+}
