@@ -24,6 +24,7 @@ mod control;
 mod device;
 mod error;
 pub mod fs;
+pub mod json;
 pub mod math;
 mod objective;
 mod pair;

@@ -1,5 +1,6 @@
 //! Errors of the preference file readers: each names the file, the record and the field.
 
+use prefopt_core::json::json_kind;
 use std::fmt;
 use std::path::PathBuf;
 use thiserror::Error;
@@ -105,7 +106,7 @@ impl FieldError {
     pub fn wrong_type(field: impl Into<String>, expected: &str, found: &serde_json::Value) -> Self {
         Self {
             field: field.into(),
-            problem: format!(": expected {expected}, found {}", describe(found)),
+            problem: format!(": expected {expected}, found {}", json_kind(found)),
         }
     }
 
@@ -125,18 +126,5 @@ impl FieldError {
             field: self.field,
             problem: self.problem,
         }
-    }
-}
-
-/// `a string`, `a number`, ... for a JSON value.
-pub(crate) fn describe(value: &serde_json::Value) -> &'static str {
-    use serde_json::Value;
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }

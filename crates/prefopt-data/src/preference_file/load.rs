@@ -1,6 +1,7 @@
 //! Reading a file into JSON records: JSON lines or a JSON array, told apart by content.
 
-use super::error::{PreferenceFileError, RecordLocation, describe};
+use super::error::{PreferenceFileError, RecordLocation};
+use prefopt_core::json::json_kind;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -69,7 +70,7 @@ fn into_object(
         other => Err(PreferenceFileError::NotAnObject {
             path: path.to_path_buf(),
             at,
-            found: describe(&other).to_string(),
+            found: json_kind(&other).to_string(),
         }),
     }
 }

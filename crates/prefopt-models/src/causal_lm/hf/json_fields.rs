@@ -1,6 +1,7 @@
 //! Typed reads of the fields of a JSON object, with errors naming the file and the field.
 
 use super::error::HfError;
+use prefopt_core::json::json_kind;
 use serde_json::{Map, Value};
 use std::path::Path;
 
@@ -11,24 +12,12 @@ pub(crate) fn read_object(path: &Path) -> Result<Map<String, Value>, HfError> {
         Ok(Value::Object(object)) => Ok(object),
         Ok(other) => Err(HfError::Json {
             path: path.to_path_buf(),
-            message: format!("expected a JSON object, got {}", kind(&other)),
+            message: format!("expected a JSON object, got {}", json_kind(&other)),
         }),
         Err(error) => Err(HfError::Json {
             path: path.to_path_buf(),
             message: error.to_string(),
         }),
-    }
-}
-
-/// The JSON type of `value`, for messages.
-pub(crate) fn kind(value: &Value) -> &'static str {
-    match value {
-        Value::Null => "null",
-        Value::Bool(_) => "a boolean",
-        Value::Number(_) => "a number",
-        Value::String(_) => "a string",
-        Value::Array(_) => "a list",
-        Value::Object(_) => "an object",
     }
 }
 
@@ -51,7 +40,7 @@ impl<'a> Fields<'a> {
     fn wrong_type(&self, field: &str, expected: &str, found: &Value) -> HfError {
         self.error(
             field,
-            format!("expected {expected}, got {} ({found})", kind(found)),
+            format!("expected {expected}, got {} ({found})", json_kind(found)),
         )
     }
 

@@ -3,7 +3,7 @@
 //! the file holds every byte the header promises. burn's store then reads the data.
 
 use super::error::HfError;
-use super::json_fields::kind;
+use prefopt_core::json::json_kind;
 use serde_json::Value;
 use std::collections::BTreeMap;
 use std::io::Read;
@@ -77,7 +77,10 @@ pub fn read_header(path: &Path) -> Result<BTreeMap<String, TensorEntry>, HfError
     let Value::Object(header) = header else {
         return Err(weights_error(
             path,
-            format!("the header is {}: expected a JSON object", kind(&header)),
+            format!(
+                "the header is {}: expected a JSON object",
+                json_kind(&header)
+            ),
         ));
     };
     let data_len = file_len - 8 - header_len;
