@@ -57,13 +57,14 @@ pub trait TaskConfig: Debug + Send + Sync {
     /// Builds the task; `seed` drives every random choice it makes.
     fn build(&self, seed: u64) -> Result<Box<dyn Task>, PrefoptError>;
 
-    /// Builds the task with the policy's tokenizer ([`PolicyConfig::tokenizer`](crate::PolicyConfig::tokenizer)),
-    /// which tasks over text use to tokenize their data; tasks over ids ignore it (the default
-    /// calls [`build`](Self::build)).
+    /// Builds the task with access to the policy's tokenizer
+    /// ([`PolicyConfig::tokenizer`](crate::PolicyConfig::tokenizer)), which tasks over text call
+    /// to tokenize their data. It is read only when called, so tasks over ids (the default, which
+    /// calls [`build`](Self::build)) cost nothing extra.
     fn build_with_tokenizer(
         &self,
         seed: u64,
-        tokenizer: Option<Arc<dyn TextTokenizer>>,
+        tokenizer: &dyn Fn() -> Result<Option<Arc<dyn TextTokenizer>>, PrefoptError>,
     ) -> Result<Box<dyn Task>, PrefoptError> {
         let _ = tokenizer;
         self.build(seed)

@@ -219,7 +219,7 @@ fn train(
     let out = &options.out_dir;
     let task = config
         .task
-        .build_with_tokenizer(config.seed, config.policy.tokenizer()?)?;
+        .build_with_tokenizer(config.seed, &|| config.policy.tokenizer())?;
     let mut history = MemorySink::default();
     let mut jsonl = match &resume_from {
         Some(dir) => {
