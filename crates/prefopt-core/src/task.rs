@@ -1,7 +1,8 @@
 //! Tasks: where preference data comes from, and the truth where it is known.
 
 use crate::{
-    ConfigError, PluginKind, PluginTrait, PreferenceBatch, PrefoptError, RewardModel, TextTokenizer,
+    ConfigError, PluginKind, PluginTrait, PreferenceBatch, PrefoptError, RewardModel, Split,
+    TaskBatch, TextTokenizer,
 };
 use burn::tensor::Device;
 use rand::rngs::StdRng;
@@ -49,6 +50,29 @@ pub trait Task: Debug + Send + Sync {
 
     /// The number of distinct preference pairs in the data (`None` when it is a population).
     fn num_pairs(&self) -> Option<usize>;
+
+    /// The number of examples of `split` when the task is a finite data set read by position
+    /// (a preference file); `None` for tasks that sample or give populations (the default).
+    /// Trainers then go through the training split in epochs, in a seeded shuffled order,
+    /// with [`batch_at`](Self::batch_at), and evaluate on the `Eval` split.
+    fn examples(&self, split: Split) -> Option<usize> {
+        let _ = split;
+        None
+    }
+
+    /// The examples of `split` at `indices` (each `< examples(split)`), collated on `device`.
+    fn batch_at(
+        &self,
+        split: Split,
+        indices: &[usize],
+        device: &Device,
+    ) -> Result<TaskBatch, PrefoptError> {
+        let _ = (indices, device);
+        Err(PrefoptError::Incompatible(format!(
+            "this task has no {} examples read by position: {self:?}",
+            split.as_str()
+        )))
+    }
 }
 
 /// Builds a task: `[task] type = "..."` in a config.
