@@ -186,19 +186,24 @@ pub fn check_trains(name: &str, objective: Box<dyn PreferenceObjective>) -> Resu
     .build(1)
     .map_err(|e| e.to_string())?;
     let train = TrainConfig {
-        steps: 5,
-        lr: 0.05,
+        steps: Some(5),
+        lr: Some(0.05),
         log_every: 1,
         eval_every: 1,
         ..TrainConfig::default()
     };
     let mut sink = MemorySink::default();
-    let algorithm = Offline { objective };
+    let algorithm = Offline {
+        objective,
+        precompute_ref_log_probs: false,
+        ref_log_probs_path: None,
+    };
     let report = prefopt::Algorithm::run(
         &algorithm,
         &mut RunContext {
             task: &*task,
             policy: &TabularPolicyConfig::default(),
+            reward: None,
             train: &train,
             device: Device::default(),
             seed: 0,

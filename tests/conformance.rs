@@ -37,7 +37,15 @@ fn the_built_in_plugins_are_registered() {
     for expected in objectives.into_iter().chain([
         (PluginKind::Algorithm, "exact"),
         (PluginKind::Algorithm, "offline"),
+        (PluginKind::Algorithm, "reward_model"),
+        (PluginKind::Algorithm, "ppo"),
+        (PluginKind::Algorithm, "grpo"),
+        (PluginKind::Algorithm, "rloo"),
+        (PluginKind::Reward, "ground_truth"),
+        (PluginKind::Reward, "learned"),
+        (PluginKind::Reward, "saved"),
         (PluginKind::Task, "bandit"),
+        (PluginKind::Task, "token_reward"),
         (PluginKind::Policy, "tabular"),
         (PluginKind::Policy, "causal_lm"),
     ]) {
@@ -115,6 +123,7 @@ fn there_is_at_least_one_plugin_of_each_kind() {
         PluginKind::Policy,
         PluginKind::Algorithm,
         PluginKind::Objective,
+        PluginKind::Reward,
     ] {
         assert!(!plugins_of(kind).is_empty(), "{kind}");
     }
@@ -155,5 +164,115 @@ proptest! {
             prop_assert!(loss.is_finite(), "{name}: loss {loss}");
             prop_assert!(g_chosen.iter().chain(&g_rejected).all(|g| g.is_finite()), "{name}: gradients {g_chosen:?} {g_rejected:?}");
         }
+    }
+}
+
+/// The `[section]` of a plugin's example config.
+fn example_section(info: &prefopt::PluginInfo, section: &str) -> toml::Value {
+    let example = (info.example)().expect("example config");
+    let document: toml::Table = example.parse().expect("example TOML");
+    document[section].clone()
+}
+
+#[test]
+fn every_algorithm_runs_a_few_steps_with_finite_metrics() {
+    use prefopt::burn::tensor::Device;
+    use prefopt::{Algorithm, MetricSink, RunContext, TaskConfig, TrainConfig};
+    let task = prefopt::data::BanditConfig {
+        contexts: 2,
+        actions: 4,
+        pairs: prefopt::data::PairsMode::Sampled(40),
+        ..Default::default()
+    }
+    .build(3)
+    .unwrap();
+    let train = TrainConfig {
+        steps: Some(5),
+        lr: Some(0.05),
+        log_every: 1,
+        eval_every: 1,
+        ..TrainConfig::default()
+    };
+    let algorithms = plugins_of(PluginKind::Algorithm);
+    assert!(algorithms.len() >= 6);
+    for info in algorithms {
+        let algorithm: Box<dyn Algorithm> = example_section(info, "algorithm")
+            .try_into()
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        algorithm
+            .validate()
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        let mut sink = prefopt::train::MemorySink::default();
+        let report = algorithm
+            .run(&mut RunContext {
+                task: &*task,
+                policy: &prefopt::models::TabularPolicyConfig::default(),
+                reward: Some(&prefopt::ppo::GroundTruth::default()),
+                train: &train,
+                device: Device::default(),
+                seed: 0,
+                sink: &mut sink as &mut dyn MetricSink,
+                out_dir: None,
+                control: Default::default(),
+            })
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        assert!(!report.metrics.is_empty(), "{}: no metrics", info.name);
+        for (step, values) in sink.records.iter().chain([&(report.steps, report.metrics)]) {
+            for (metric, value) in values {
+                assert!(
+                    value.is_finite(),
+                    "{}: step {step}: {metric} = {value}",
+                    info.name
+                );
+            }
+        }
+    }
+}
+
+#[test]
+fn every_reward_model_but_a_saved_one_builds_on_a_bandit() {
+    use prefopt::burn::tensor::Device;
+    use prefopt::{RewardConfig, SequenceBatch, TaskConfig};
+    let task = prefopt::data::BanditConfig {
+        pairs: prefopt::data::PairsMode::Sampled(200),
+        ..Default::default()
+    }
+    .build(1)
+    .unwrap();
+    let device = Device::default();
+    let batch = SequenceBatch::single_tokens(&[0, 1, 3], &[5, 0, 2], &device);
+    for info in plugins_of(PluginKind::Reward) {
+        let config: Box<dyn RewardConfig> = example_section(info, "reward")
+            .try_into()
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        config
+            .validate()
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        if info.name == "saved" {
+            // Its example names a run directory that does not exist here: the error says so.
+            let error = config.build(&*task, 1, &device).unwrap_err().to_string();
+            assert!(error.contains("reward_model.json"), "{error}");
+            continue;
+        }
+        let built = config
+            .build(&*task, 1, &device)
+            .unwrap_or_else(|e| panic!("{}: {e}", info.name));
+        let scores: Vec<f32> = built
+            .model
+            .score(&batch)
+            .into_data()
+            .try_into_vec()
+            .unwrap();
+        assert_eq!(scores.len(), 3, "{}", info.name);
+        assert!(
+            scores.iter().all(|s| s.is_finite()),
+            "{}: {scores:?}",
+            info.name
+        );
+        assert!(
+            built.metrics.iter().all(|(_, v)| v.is_finite()),
+            "{}",
+            info.name
+        );
     }
 }

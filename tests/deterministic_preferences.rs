@@ -67,6 +67,7 @@ fn train(seed: u64, objective: &str, beta: f64, steps: usize) -> Outcome {
         .run(&mut RunContext {
             task: &*task,
             policy: &*config.policy,
+            reward: None,
             train: &config.train,
             device: Device::default(),
             seed: config.seed,

@@ -274,3 +274,55 @@ fn a_language_model_run_resumes_to_the_numbers_of_an_uninterrupted_one() {
         std::fs::remove_dir_all(dir).unwrap();
     }
 }
+
+#[test]
+fn a_truncated_newest_checkpoint_is_skipped_for_the_previous_good_one() {
+    let reference = out_dir("truncated-reference");
+    run(&reference, StartMode::Fresh, None).unwrap();
+
+    // Interrupted after 47 steps: checkpoints at 20, 40 and 47. The newest is then damaged.
+    let dir = out_dir("truncated");
+    run(&dir, StartMode::Fresh, Some(47)).unwrap();
+    let damaged = checkpoint_dir(&dir, 47).join("policy.bpk");
+    let bytes = std::fs::read(&damaged).unwrap();
+    std::fs::write(&damaged, &bytes[..bytes.len() / 2]).unwrap();
+    let error = prefopt::train::checkpoint::verify(&checkpoint_dir(&dir, 47))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        error.contains("policy.bpk") && error.contains("cut short"),
+        "{error}"
+    );
+    let (step, _) = prefopt::train::checkpoint::latest_resumable(&dir).unwrap();
+    assert_eq!(step, 40, "the damaged checkpoint is passed over");
+
+    let resumed = run(&dir, StartMode::Resume, None).unwrap();
+    assert_eq!(resumed.outcome, RunOutcome::Completed);
+    assert_eq!(read_json(&dir.join("summary.json"))["resumed_at_step"], 40);
+    assert_same_run(&dir, &reference);
+    for dir in [dir, reference] {
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+}
+
+#[test]
+fn only_the_newest_checkpoints_are_kept() {
+    let dir = out_dir("keep");
+    let text = CONFIG.replace(
+        "checkpoint_every = 20",
+        "checkpoint_every = 10\nkeep_checkpoints = 2",
+    );
+    let config = ExperimentConfig::from_toml_str(&text, Path::new("keep.toml")).unwrap();
+    run_config(config, &dir, StartMode::Fresh, None).unwrap();
+    let steps: Vec<usize> = prefopt::train::checkpoint::checkpoints(&dir)
+        .into_iter()
+        .map(|(step, _)| step)
+        .collect();
+    assert_eq!(steps, vec![50, 60]);
+    let state = prefopt::train::checkpoint::verify(&checkpoint_dir(&dir, 60)).unwrap();
+    assert_eq!(state.step, 60);
+    // The schedule is recorded (a constant 0.05 for this bandit config) with the digests.
+    assert_eq!(state.learning_rate, Some(0.05));
+    assert_eq!(state.files.len(), 2);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

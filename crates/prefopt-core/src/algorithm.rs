@@ -1,8 +1,8 @@
 //! Algorithms: what a run does with a task and a policy.
 
 use crate::{
-    ConfigError, PluginKind, PluginTrait, Policy, PolicyConfig, PrefoptError, RunControl, Task,
-    TrainConfig,
+    ConfigError, PluginKind, PluginTrait, Policy, PolicyConfig, PrefoptError, RewardConfig,
+    RunControl, Task, TrainConfig,
 };
 use burn::tensor::Device;
 use std::fmt::Debug;
@@ -36,6 +36,9 @@ pub struct RunContext<'a> {
     pub task: &'a dyn Task,
     /// How to build the policy.
     pub policy: &'a dyn PolicyConfig,
+    /// How to build the reward model (`[reward]`), for algorithms that score completions
+    /// (PPO, GRPO, RLOO); none when the config has no `[reward]` section.
+    pub reward: Option<&'a dyn RewardConfig>,
     /// Steps, batch size, learning rate, ...
     pub train: &'a TrainConfig,
     /// The device to compute on (without autodiff; trainers add it).

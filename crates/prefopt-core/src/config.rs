@@ -1,11 +1,14 @@
 //! The experiment config (TOML).
 
 use crate::config_location::{ConfigDocument, LocatedConfigError};
-use crate::{Algorithm, ConfigError, PolicyConfig, PrefoptError, TaskConfig};
+use crate::{
+    Algorithm, ConfigError, PolicyConfig, PrefoptError, RewardConfig, TaskConfig, TrainConfig,
+};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
-/// A whole experiment: `seed`, `[task]`, `[policy]`, `[algorithm]`, `[train]`.
+/// A whole experiment: `seed`, `[task]`, `[policy]`, `[reward]` (optional), `[algorithm]`,
+/// `[train]`.
 ///
 /// ```toml
 /// seed = 7
@@ -31,6 +34,9 @@ pub struct ExperimentConfig {
     pub task: Box<dyn TaskConfig>,
     /// The policy trained.
     pub policy: Box<dyn PolicyConfig>,
+    /// The reward model, for algorithms that score completions (PPO, GRPO, RLOO).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reward: Option<Box<dyn RewardConfig>>,
     /// What the run does.
     pub algorithm: Box<dyn Algorithm>,
     /// Optimization settings.
@@ -52,7 +58,9 @@ impl ExperimentConfig {
     /// the dotted field path and what was expected.
     pub fn parse_located(text: &str, path: &Path) -> Result<Self, LocatedConfigError> {
         let document = ConfigDocument::parse(text, path)?;
-        let config: Self = document.deserialize()?;
+        let mut config: Self = document.deserialize()?;
+        let defaults = config.policy.train_defaults();
+        config.train.resolve(&defaults);
         config
             .validate()
             .map_err(|error| document.locate_field(&error.field, &error.message))?;
@@ -72,6 +80,9 @@ impl ExperimentConfig {
     pub fn validate(&self) -> Result<(), ConfigError> {
         self.task.validate().map_err(|e| prefix("task", e))?;
         self.policy.validate().map_err(|e| prefix("policy", e))?;
+        if let Some(reward) = &self.reward {
+            reward.validate().map_err(|e| prefix("reward", e))?;
+        }
         self.algorithm
             .validate()
             .map_err(|e| prefix("algorithm", e))?;
@@ -89,77 +100,6 @@ impl ExperimentConfig {
 
 fn prefix(section: &str, error: ConfigError) -> ConfigError {
     ConfigError::new(format!("{section}.{}", error.field), error.message)
-}
-
-/// Optimization settings of a training run (`[train]`).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields, default)]
-pub struct TrainConfig {
-    /// Optimizer steps.
-    pub steps: usize,
-    /// Adam learning rate (Kingma & Ba 2015, arXiv:1412.6980). 0.05 suits tabular bandits;
-    /// language models want ~5e-7 to 1e-6 (TRL's DPO default is 1e-6).
-    pub lr: f64,
-    /// Pairs per step (ignored by population data, which uses every pair each step).
-    pub batch_size: usize,
-    /// Compute evaluation metrics (KL to pi*, true reward) every this many steps.
-    pub eval_every: usize,
-    /// Log training metrics every this many steps.
-    pub log_every: usize,
-    /// Clip the global gradient norm to this value (none: no clipping).
-    pub grad_clip: Option<f64>,
-    /// Write a resumable checkpoint (`checkpoints/step-N/` in the run directory) every this many
-    /// steps (none: only when the run is interrupted).
-    pub checkpoint_every: Option<usize>,
-}
-
-impl Default for TrainConfig {
-    fn default() -> Self {
-        Self {
-            steps: 1000,
-            lr: 0.05,
-            batch_size: 64,
-            eval_every: 100,
-            log_every: 10,
-            grad_clip: None,
-            checkpoint_every: None,
-        }
-    }
-}
-
-impl TrainConfig {
-    /// Checks the values.
-    pub fn validate(&self) -> Result<(), ConfigError> {
-        if !(self.lr.is_finite() && self.lr > 0.0) {
-            return Err(ConfigError::new(
-                "lr",
-                format!("must be > 0, got {}", self.lr),
-            ));
-        }
-        fits_f32("lr", self.lr)?;
-        for (field, value) in [
-            ("batch_size", self.batch_size),
-            ("eval_every", self.eval_every),
-            ("log_every", self.log_every),
-        ] {
-            if value == 0 {
-                return Err(ConfigError::new(field, "must be at least 1"));
-            }
-        }
-        if let Some(clip) = self.grad_clip {
-            if !(clip.is_finite() && clip > 0.0) {
-                return Err(ConfigError::new(
-                    "grad_clip",
-                    format!("must be > 0, got {clip}"),
-                ));
-            }
-            fits_f32("grad_clip", clip)?;
-        }
-        if self.checkpoint_every == Some(0) {
-            return Err(ConfigError::new("checkpoint_every", "must be at least 1"));
-        }
-        Ok(())
-    }
 }
 
 /// Refuses a value that overflows f32, the type of every tensor it meets: burn computes updates

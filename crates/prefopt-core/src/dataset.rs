@@ -52,6 +52,8 @@ impl UnpairedBatch {
 
 /// The examples of a finite data set at some positions, collated: pairs, or unpaired
 /// completions.
+// One batch is built per step: the size difference of the variants (tensor handles) is immaterial.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone)]
 pub enum TaskBatch {
     /// Chosen and rejected completions per prompt.

@@ -6,7 +6,7 @@
 //!
 //! * [`Policy`] — pi_theta, the model trained;
 //! * [`ReferenceModel`] — the frozen pi_ref;
-//! * [`RewardModel`] — r(x, y);
+//! * [`RewardModel`] — r(x, y), chosen in a config through [`RewardConfig`];
 //! * [`PreferenceObjective`] — a loss on per-sequence log-probs of chosen and rejected
 //!   completions ([`PairLogps`]).
 //!
@@ -32,14 +32,17 @@ mod pair;
 mod policy;
 pub mod registry;
 mod reward;
+mod reward_config;
 mod sampling;
 mod task;
 mod tokenizer;
+mod train_config;
 mod unpaired;
+mod user_path;
 
 pub use algorithm::{Algorithm, MetricSink, MetricValues, NullSink, RunContext, RunReport};
 pub use batch::{PreferenceBatch, SequenceBatch};
-pub use config::{ExperimentConfig, TrainConfig, fits_f32};
+pub use config::{ExperimentConfig, fits_f32};
 pub use config_location::LocatedConfigError;
 pub use control::{RunControl, StopFlag};
 pub use dataset::{Split, TaskBatch, UnpairedBatch};
@@ -47,14 +50,17 @@ pub use device::{device_name, device_names, parse_device};
 pub use error::{ConfigError, PrefoptError};
 pub use objective::{PreferenceObjective, validate_beta};
 pub use pair::{Metrics, ObjectiveOutput, PairLogps};
-pub use policy::{Policy, PolicyConfig, ReferenceModel, masked_sum};
+pub use policy::{ParameterVisit, Policy, PolicyConfig, ReferenceModel, masked_sum};
 pub use prefopt_macros::plugin;
 pub use registry::{PluginInfo, PluginKind, PluginTrait};
 pub use reward::RewardModel;
+pub use reward_config::{BuiltReward, RewardConfig};
 pub use sampling::{Generation, SamplingOptions};
 pub use task::{TabularTruth, Task, TaskConfig};
 pub use tokenizer::{ChatMessage, TextTokenizer};
+pub use train_config::{LrSchedulerType, TrainConfig, TrainDefaults, TrainLength};
 pub use unpaired::{DataKind, UnpairedLogps};
+pub use user_path::expand_user_path;
 
 /// burn, re-exported so plugins use the exact version prefopt is built on.
 pub use burn;

@@ -2,7 +2,7 @@
 
 use crate::{
     ConfigError, Generation, PluginKind, PluginTrait, PrefoptError, SamplingOptions, SequenceBatch,
-    Task, TextTokenizer,
+    Task, TextTokenizer, TrainDefaults,
 };
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Gradients, Tensor};
@@ -79,6 +79,14 @@ pub trait Policy: Debug + Send {
     /// Writes the parameters to `path` (atomically: temporary file, then rename).
     fn save(&self, path: &Path) -> Result<(), PrefoptError>;
 
+    /// The file name [`save`](Self::save) writes under in a run directory: `policy.json` (the
+    /// default) for policies saved as JSON, `policy.bpk` for those saved as a burnpack file
+    /// that [`load_checkpoint`](Self::load_checkpoint) reads back (a causal LM's parameters, or
+    /// its LoRA adapters).
+    fn file_name(&self) -> &'static str {
+        "policy.json"
+    }
+
     /// Writes the trainable state for an exact resume to `path`: the parameters with their burn
     /// parameter ids (a burnpack file), to which the optimizer's state is keyed. The default
     /// says the policy cannot be resumed.
@@ -99,6 +107,10 @@ pub trait Policy: Debug + Send {
     }
 }
 
+/// What [`ReferenceModel::visit_parameters`] feeds each parameter to: its module path, its
+/// shape and its values.
+pub type ParameterVisit<'a> = dyn FnMut(&str, &[usize], &[f32]) + 'a;
+
 /// pi_ref: the frozen reference. Its log-probs are constants, never tracked by autodiff; they
 /// combine with the policy's autodiff tensors directly.
 pub trait ReferenceModel: Debug + Send + Sync {
@@ -115,6 +127,25 @@ pub trait ReferenceModel: Debug + Send + Sync {
     fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
         masked_sum(self.token_logps(batch), &batch.completion_mask)
     }
+
+    /// [`token_logps`](Self::token_logps), or an error where this reference cannot give them
+    /// for `batch` (a cache of precomputed log-probs that lacks one of its rows, say, whose
+    /// `token_logps` can only panic). The default never fails.
+    ///
+    /// # Shapes
+    /// `[batch, completion_len]`.
+    fn try_token_logps(&self, batch: &SequenceBatch) -> Result<Tensor<2>, PrefoptError> {
+        Ok(self.token_logps(batch))
+    }
+
+    /// Feeds every parameter to `visit` as (module path, shape, values), always in the same
+    /// order, so that what is computed from the reference can be keyed by its weights (the
+    /// reference log-prob cache). Returns `false`, visiting nothing, where the reference has no
+    /// parameters to show (the default).
+    fn visit_parameters(&self, visit: &mut ParameterVisit<'_>) -> bool {
+        let _ = visit;
+        false
+    }
 }
 
 /// Builds a policy for a task: `[policy] type = "..."` in a config.
@@ -127,6 +158,12 @@ pub trait PolicyConfig: Debug + Send + Sync {
     /// over text can tokenize its data before the policy exists (none for policies over ids).
     fn tokenizer(&self) -> Result<Option<Arc<dyn TextTokenizer>>, PrefoptError> {
         Ok(None)
+    }
+
+    /// The `[train]` values for the fields a config leaves out: the bandit values by default
+    /// ([`TrainDefaults::bandit`]); language models give TRL's ([`TrainDefaults::trl_dpo`]).
+    fn train_defaults(&self) -> TrainDefaults {
+        TrainDefaults::default()
     }
 
     /// Rejects values the policy cannot take.

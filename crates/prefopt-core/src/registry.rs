@@ -19,6 +19,9 @@ pub enum PluginKind {
     Algorithm,
     /// A preference objective ([`PreferenceObjective`](crate::PreferenceObjective)).
     Objective,
+    /// A reward model ([`RewardConfig`](crate::RewardConfig), `[reward]`): the task's truth, one
+    /// learned from preferences, or one saved by an earlier run.
+    Reward,
 }
 
 impl fmt::Display for PluginKind {
@@ -28,12 +31,13 @@ impl fmt::Display for PluginKind {
             PluginKind::Policy => "policy",
             PluginKind::Algorithm => "algorithm",
             PluginKind::Objective => "objective",
+            PluginKind::Reward => "reward",
         })
     }
 }
 
 /// Implemented by `dyn Trait` for every plugin trait: the kind, and the config section that
-/// holds one (`task`, `policy`, `algorithm`, `algorithm.objective`).
+/// holds one (`task`, `policy`, `algorithm`, `algorithm.objective`, `reward`).
 pub trait PluginTrait {
     /// The kind of plugin this trait makes.
     const KIND: PluginKind;

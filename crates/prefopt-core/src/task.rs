@@ -48,6 +48,14 @@ pub trait Task: Debug + Send + Sync {
         None
     }
 
+    /// The prompts on-policy algorithms (PPO, GRPO, RLOO) sample completions for, as token ids,
+    /// where the task gives prompts of its own (a prompt task over token sequences); `None` by
+    /// default (tasks whose outputs can be enumerated give their contexts through
+    /// [`truth`](Self::truth)).
+    fn prompts(&self) -> Option<&[Vec<u32>]> {
+        None
+    }
+
     /// The number of distinct preference pairs in the data (`None` when it is a population).
     fn num_pairs(&self) -> Option<usize>;
 

@@ -160,6 +160,8 @@ fn the_policy_config_reads_the_tokenizer_alone() {
         tiny: false,
         architecture: None,
         seed: 0,
+        lora: None,
+        tokenizer: None,
     };
     let tokenizer = config
         .tokenizer()

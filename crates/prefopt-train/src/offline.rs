@@ -1,34 +1,60 @@
 //! The `offline` algorithm: preference training on a fixed data set with any registered
 //! objective.
 
-use crate::checkpoint::{CheckpointState, restore, write_checkpoint};
+use crate::checkpoint::{CheckpointState, prune_checkpoints, restore_training, write_checkpoint};
 use crate::evaluate::KnownAnswer;
-use crate::optimizer::adam;
-use crate::pairs::{NoReference, objective_output};
-use prefopt_core::burn::optim::ModuleOptimizer;
+use crate::evaluate_split::{MetricMeans, evaluate_split};
+use crate::optimizer::{StepReport, TrainingOptimizer, probe_batch};
+use crate::pairs::{NoReference, objective_name, task_batch_output};
+use crate::reference_cache::ReferenceCache;
+use crate::schedule::LrSchedule;
+use crate::step_batches::{StepBatches, first_sequences};
+use prefopt_core::burn::tensor::Device;
 use prefopt_core::{
-    Algorithm, ConfigError, MetricValues, ObjectiveOutput, PluginKind, Policy, PreferenceObjective,
-    PrefoptError, RunContext, RunReport, plugin, registry,
+    Algorithm, ConfigError, DataKind, MetricValues, PluginKind, Policy, PreferenceObjective,
+    PrefoptError, ReferenceModel, RunContext, RunReport, Task, TrainConfig, plugin, registry,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
 use serde::{Deserialize, Serialize};
+use std::path::PathBuf;
 use std::time::Instant;
 use tracing::{debug, info, info_span};
 
 /// Offline preference optimization (`[algorithm] type = "offline"`): minimizes
-/// `[algorithm.objective]` over the task's preference pairs with Adam, the policy starting at
+/// `[algorithm.objective]` over the task's preference data with AdamW, the policy starting at
 /// the reference (Rafailov et al. 2023, arXiv:2305.18290, §4; TRL's `DPOTrainer`).
 ///
-/// Logs the objective's metrics every `train.log_every` steps and, on tasks whose outputs can be
-/// enumerated, `kl/optimal`, `kl/reference`, `reward/true` every `train.eval_every` steps.
-/// Writes a checkpoint every `train.checkpoint_every` steps and when asked to stop
-/// (`RunContext::control`), and resumes from one ([`crate::checkpoint`]).
+/// A step is `train.gradient_accumulation_steps` micro-batches of `train.batch_size` examples
+/// (epochs over a finite data set in a seeded shuffled order, or batches the task samples), their
+/// gradients summed, clipped to `train.max_grad_norm` by their global norm, then one AdamW update
+/// at the scheduled learning rate ([`crate::optimizer`], [`crate::schedule`]).
+///
+/// Logs the objective's metrics, `grad_norm` and `learning_rate` every `train.log_every` steps.
+/// Every `train.eval_every` steps and at the end it evaluates: on tasks whose outputs can be
+/// enumerated `kl/optimal`, `kl/reference`, `reward/true`; on tasks with a held-out split the
+/// objective there, as `eval_loss`, `eval_rewards/accuracies`, ... Writes a checkpoint every
+/// `train.checkpoint_every` steps and when asked to stop (`RunContext::control`), keeps the
+/// newest `train.keep_checkpoints`, and resumes from one ([`crate::checkpoint`]).
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Offline {
     /// The preference objective.
     pub objective: Box<dyn PreferenceObjective>,
+    /// Score every example with the reference once, before training, and read the log-probs
+    /// back from a file instead of running the reference each step (TRL's
+    /// `precompute_ref_log_probs`, which TRL keeps in memory only). The file is keyed by a
+    /// fingerprint of the data's token ids, the task's tokenization settings and the
+    /// reference's weights, so later runs over the same inputs reuse it
+    /// ([`crate::reference_cache`]). Needs a finite data set (a preference file) and a paired
+    /// objective.
+    #[serde(default)]
+    pub precompute_ref_log_probs: bool,
+    /// The cache file of `precompute_ref_log_probs` (default:
+    /// `<asset cache>/reference-logps/<fingerprint>.bin`). A file made for other data, settings
+    /// or weights is refused, naming what differs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub ref_log_probs_path: Option<PathBuf>,
 }
 
 impl Default for Offline {
@@ -44,7 +70,11 @@ impl Default for Offline {
             .map_or("dpo", |info| info.name);
         let objective = serde_json::from_value(serde_json::json!({ "type": name }))
             .expect("objective plugins have defaults for every field");
-        Self { objective }
+        Self {
+            objective,
+            precompute_ref_log_probs: false,
+            ref_log_probs_path: None,
+        }
     }
 }
 
@@ -59,28 +89,75 @@ pub fn batch_rng(seed: u64, step: usize) -> StdRng {
     StdRng::from_seed(key)
 }
 
+/// `train` with the policy's defaults filled in and checked, as a run error naming the field.
+fn resolved_train(ctx: &RunContext<'_>) -> Result<TrainConfig, PrefoptError> {
+    let train = ctx.train.resolved(&ctx.policy.train_defaults());
+    train
+        .validate()
+        .map_err(|error| ConfigError::new(format!("train.{}", error.field), error.message))?;
+    Ok(train)
+}
+
+/// What evaluates the policy: the task's known answer and its held-out split.
+struct Evaluation<'a> {
+    objective: &'a dyn PreferenceObjective,
+    reference: &'a dyn ReferenceModel,
+    task: &'a dyn Task,
+    known: Option<KnownAnswer<'a>>,
+    batch_size: usize,
+    device: Device,
+}
+
+impl Evaluation<'_> {
+    fn metrics(&self, policy: &dyn Policy) -> Result<MetricValues, PrefoptError> {
+        let mut values = self
+            .known
+            .as_ref()
+            .map(|known| known.evaluate(policy))
+            .unwrap_or_default();
+        if let Some(held_out) = evaluate_split(
+            self.objective,
+            policy,
+            self.reference,
+            self.task,
+            self.batch_size,
+            &self.device,
+        )? {
+            values.extend(held_out);
+        }
+        Ok(values)
+    }
+}
+
 #[plugin(
     name = "offline",
-    summary = "Offline preference training of the policy with any registered objective (Adam)",
+    summary = "Offline preference training of the policy with any registered objective (AdamW)",
     paper = "arXiv:2305.18290"
 )]
 impl Algorithm for Offline {
     fn run(&self, ctx: &mut RunContext<'_>) -> Result<RunReport, PrefoptError> {
-        let span = info_span!("offline", steps = ctx.train.steps);
+        let train = resolved_train(ctx)?;
+        if ctx.task.examples(prefopt_core::Split::Train) == Some(0) {
+            return Err(PrefoptError::Data(
+                "the task's training split holds no example: there is nothing to train on".into(),
+            ));
+        }
+        let total = train
+            .total_steps(ctx.task.examples(prefopt_core::Split::Train))
+            .map_err(|error| ConfigError::new(format!("train.{}", error.field), error.message))?;
+        let span = info_span!("offline", steps = total);
         let _guard = span.enter();
         let device = ctx.device.clone().autodiff();
         let mut policy = ctx.policy.build(ctx.task, &device)?;
         // The reference is the initial policy, frozen before any checkpoint is loaded.
-        let reference = if self.objective.needs_reference() {
-            policy.freeze()
-        } else {
-            Box::new(NoReference)
-        };
-        let mut optimizer = adam(ctx.train);
+        let reference = self.reference(ctx, &*policy, train.batch_size())?;
+        let schedule = LrSchedule::new(&train, total);
+        let mut batches = StepBatches::new(ctx.task, &train, ctx.seed);
+        let mut optimizer = TrainingOptimizer::new(&train);
         let mut first_step = 0;
         let mut earlier_seconds = 0.0;
         if let Some(dir) = &ctx.control.resume_from {
-            let (restored, state) = restore(dir, &mut *policy, optimizer)?;
+            let (restored, state) = restore_training(dir, &mut *policy, optimizer)?;
             if state.seed != ctx.seed {
                 return Err(PrefoptError::Incompatible(format!(
                     "{}: the checkpoint was trained with seed {}, this run has seed {}",
@@ -89,88 +166,123 @@ impl Algorithm for Offline {
                     ctx.seed
                 )));
             }
+            if let Some(recorded) = state.schedule.filter(|recorded| *recorded != schedule) {
+                return Err(PrefoptError::Incompatible(format!(
+                    "{}: the checkpoint's learning-rate schedule ({recorded:?}) differs from \
+                     this run's ({schedule:?}): the training data changed size since",
+                    dir.display()
+                )));
+            }
             optimizer = restored;
             first_step = state.step;
             earlier_seconds = state.wall_seconds;
             info!(step = first_step, checkpoint = %dir.display(), "resuming");
         }
-        let known = KnownAnswer::new(ctx.task, self.objective.beta());
+        let evaluation = Evaluation {
+            objective: &*self.objective,
+            reference: &*reference,
+            task: ctx.task,
+            known: KnownAnswer::new(ctx.task, self.objective.beta()),
+            batch_size: train.batch_size(),
+            device: device.clone(),
+        };
         info!(
             params = policy.num_params(),
             pairs = ctx.task.num_pairs(),
+            examples = ctx.task.examples(prefopt_core::Split::Train),
+            steps = total,
             "training"
         );
         let started = Instant::now();
         let wall = || earlier_seconds + started.elapsed().as_secs_f64();
-        let train = ctx.train;
         let seed = ctx.seed;
-        let step_metrics =
-            |step: usize, output: &ObjectiveOutput| -> Result<MetricValues, PrefoptError> {
-                let loss = f64::from(output.loss.clone().into_scalar::<f32>());
-                if !loss.is_finite() {
-                    return Err(PrefoptError::Numerical(format!(
-                        "loss is {loss} at step {step}"
-                    )));
-                }
-                let mut values = vec![("loss".to_string(), loss)];
-                values.extend(output.metrics.values());
-                Ok(values)
+        let out_dir = ctx.out_dir.clone();
+        let checkpoint = |step: usize,
+                          policy: &dyn Policy,
+                          optimizer: &TrainingOptimizer,
+                          batches: &StepBatches<'_>| {
+            let Some(dir) = out_dir.as_deref() else {
+                return Ok(None);
             };
-        let checkpoint = |step: usize, policy: &dyn Policy, optimizer: &ModuleOptimizer| {
             let state = CheckpointState {
                 step,
                 seed,
                 wall_seconds: wall(),
                 resumable: true,
+                schedule: Some(schedule),
+                learning_rate: Some(schedule.lr(step)),
+                data: batches.order().map(|order| order.position(step)),
+                files: Default::default(),
             };
-            ctx.out_dir
-                .as_deref()
-                .map(|dir| write_checkpoint(dir, policy, optimizer, state))
-                .transpose()
+            let written = write_checkpoint(dir, policy, optimizer.module_optimizer(), state)?;
+            if let Some(keep) = train.keep_checkpoints {
+                prune_checkpoints(dir, keep)?;
+            }
+            Ok::<_, PrefoptError>(Some(written))
         };
-        let mut finished = train.steps;
-        for done in first_step..train.steps {
+        let mut finished = total;
+        for done in first_step..total {
             if ctx.control.stop.is_requested() {
-                let written = checkpoint(done, &*policy, &optimizer)?;
+                let written = checkpoint(done, &*policy, &optimizer, &batches)?;
                 info!(step = done, checkpoint = ?written, "stopping on request");
                 ctx.control.stop.stopped_after(done);
                 finished = done;
                 break;
             }
-            let batch =
-                ctx.task
-                    .training_batch(&mut batch_rng(seed, done), train.batch_size, &device);
-            let output = objective_output(&*self.objective, &*policy, &*reference, &batch)?;
             let evaluate = done % train.eval_every == 0;
-            if done % train.log_every == 0 || evaluate {
-                let mut values = step_metrics(done, &output)?;
-                if let Some(known) = known.as_ref().filter(|_| evaluate) {
-                    values.extend(known.evaluate(&*policy));
+            let log = done % train.log_every == 0 || evaluate;
+            let micro_batches = batches.micro_batches(done, &device)?;
+            let lr = schedule.lr(done);
+            // Evaluated before the update, as the loss is: a row describes the parameters the
+            // step starts from, and the update it makes (`grad_norm`, `learning_rate`).
+            let evaluated = if evaluate {
+                evaluation.metrics(&*policy)?
+            } else {
+                Vec::new()
+            };
+            let (means, report) = self
+                .step(
+                    &mut *policy,
+                    &*reference,
+                    &mut optimizer,
+                    &micro_batches,
+                    lr,
+                    log,
+                )
+                .map_err(|error| at_step(error, done))?;
+            if log {
+                let mut values = means.means("");
+                if let Some(norm) = report.grad_norm {
+                    values.push(("grad_norm".into(), norm));
                 }
+                values.push(("learning_rate".into(), lr));
+                if let Some(order) = batches.order() {
+                    values.push(("epoch".into(), order.epoch_progress(done)));
+                }
+                values.extend(evaluated);
                 values.push(("wall_seconds".into(), wall()));
                 debug!(step = done, ?values, "step");
                 ctx.sink.log(done, &values)?;
             }
-            let grads = output.loss.backward();
-            policy.apply_gradients(&mut optimizer, train.lr, grads);
             let step = done + 1;
             if train
                 .checkpoint_every
                 .is_some_and(|every| step % every == 0)
             {
-                checkpoint(step, &*policy, &optimizer)?;
+                checkpoint(step, &*policy, &optimizer, &batches)?;
             }
-            ctx.sink.progress(step, train.steps);
+            ctx.sink.progress(step, total);
         }
-        // The state reached: loss and metrics at the trained parameters.
-        let batch =
-            ctx.task
-                .training_batch(&mut batch_rng(seed, finished), train.batch_size, &device);
-        let output = objective_output(&*self.objective, &*policy, &*reference, &batch)?;
-        let mut metrics = step_metrics(finished, &output)?;
-        if let Some(known) = &known {
-            metrics.extend(known.evaluate(&*policy));
+        // The state reached: loss and metrics at the trained parameters, and the evaluation.
+        let mut means = MetricMeans::default();
+        for batch in batches.micro_batches(finished, &device)?.iter().take(1) {
+            let output = task_batch_output(&*self.objective, &*policy, &*reference, batch)?;
+            means
+                .add(&output, batch.len())
+                .map_err(|error| at_step(error, finished))?;
         }
+        let mut metrics = means.means("");
+        metrics.extend(evaluation.metrics(&*policy)?);
         ctx.sink.log(finished, &metrics)?;
         info!(seconds = wall(), steps = finished, "trained");
         Ok(RunReport {
@@ -182,8 +294,106 @@ impl Algorithm for Offline {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        if self.ref_log_probs_path.is_some() && !self.precompute_ref_log_probs {
+            return Err(ConfigError::new(
+                "ref_log_probs_path",
+                "is read only with `precompute_ref_log_probs = true`",
+            ));
+        }
         self.objective
             .validate()
             .map_err(|e| ConfigError::new(format!("objective.{}", e.field), e.message))
+    }
+}
+
+impl Offline {
+    /// The reference the objective compares with: none for reference-free objectives, the
+    /// frozen initial policy, or its log-probs read from the cache.
+    fn reference(
+        &self,
+        ctx: &RunContext<'_>,
+        policy: &dyn Policy,
+        batch_size: usize,
+    ) -> Result<Box<dyn ReferenceModel>, PrefoptError> {
+        if !self.objective.needs_reference() {
+            return Ok(Box::new(NoReference));
+        }
+        if !self.precompute_ref_log_probs {
+            return Ok(policy.freeze());
+        }
+        if self.objective.data() == DataKind::Unpaired {
+            return Err(PrefoptError::Incompatible(format!(
+                "algorithm.precompute_ref_log_probs: the objective {} compares mismatched \
+                 (prompt, completion) pairs that are not examples of the data, so their \
+                 reference log-probs cannot be precomputed; leave it false",
+                objective_name(&*self.objective)
+            )));
+        }
+        let frozen = policy.freeze();
+        // The token ids are fingerprinted one by one; the task's summary names how they were
+        // made (format, splits, skips).
+        let mut cache = ReferenceCache::new(format!("{:?}", ctx.task)).with_batch_size(batch_size);
+        if let Some(path) = &self.ref_log_probs_path {
+            cache = cache.with_path(prefopt_core::expand_user_path(path)?);
+        }
+        let cached = cache.load_or_build(ctx.task, &*frozen, &ctx.device)?;
+        info!(
+            path = %cached.path().display(),
+            built = cached.was_built(),
+            seconds = ?cached.timings(),
+            "reference log-probs"
+        );
+        Ok(Box::new(cached))
+    }
+
+    /// One optimizer step over `micro_batches`: each loss scaled by its share of the step's
+    /// examples, so the summed gradients are the gradient of the whole batch's mean loss. With
+    /// `log`, the means of the losses and metrics (read back from the device).
+    fn step(
+        &self,
+        policy: &mut dyn Policy,
+        reference: &dyn ReferenceModel,
+        optimizer: &mut TrainingOptimizer,
+        micro_batches: &[prefopt_core::TaskBatch],
+        lr: f64,
+        log: bool,
+    ) -> Result<(MetricMeans, StepReport), PrefoptError> {
+        let examples: usize = micro_batches.iter().map(|batch| batch.len()).sum();
+        let probe = micro_batches
+            .first()
+            .map(|batch| probe_batch(first_sequences(batch)))
+            .ok_or_else(|| PrefoptError::Data("a training step without examples".into()))?;
+        let mut means = MetricMeans::default();
+        let last = micro_batches.len() - 1;
+        for (index, batch) in micro_batches.iter().enumerate() {
+            let output = task_batch_output(&*self.objective, &*policy, reference, batch)?;
+            if log {
+                means.add(&output, batch.len())?;
+            }
+            let share = batch.len() as f64 / examples.max(1) as f64;
+            let loss = if micro_batches.len() == 1 {
+                output.loss
+            } else {
+                output.loss.mul_scalar(share)
+            };
+            let grads = loss.backward();
+            if index < last {
+                optimizer.accumulate(policy, grads);
+            } else {
+                let report = optimizer.step(policy, lr, grads, &probe, log)?;
+                return Ok((means, report));
+            }
+        }
+        unreachable!("the last micro-batch returns")
+    }
+}
+
+/// `error` with the step it happened at.
+fn at_step(error: PrefoptError, step: usize) -> PrefoptError {
+    match error {
+        PrefoptError::Numerical(message) => {
+            PrefoptError::Numerical(format!("{message} at step {step}"))
+        }
+        other => other,
     }
 }

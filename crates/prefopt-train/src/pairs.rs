@@ -3,7 +3,7 @@
 use prefopt_core::burn::tensor::{Int, Tensor};
 use prefopt_core::{
     DataKind, ObjectiveOutput, PairLogps, Policy, PreferenceBatch, PreferenceObjective,
-    PrefoptError, ReferenceModel, SequenceBatch, UnpairedLogps,
+    PrefoptError, ReferenceModel, SequenceBatch, TaskBatch, UnpairedBatch, UnpairedLogps,
 };
 
 /// Runs the policy once over `[chosen; rejected]` (one forward pass for both halves) and the
@@ -71,6 +71,79 @@ pub fn unpaired_logps(
     }
 }
 
+/// Log-probs of unpaired completions (KTO's data, Ethayarajh et al. 2024, arXiv:2402.01306),
+/// with the KL baseline from mismatched pairs as [`unpaired_logps`] builds it: prompt `i` with
+/// the completion of sequence `i + 1`. One policy forward pass covers both.
+pub fn unpaired_batch_logps(
+    policy: &dyn Policy,
+    reference: &dyn ReferenceModel,
+    batch: &UnpairedBatch,
+) -> UnpairedLogps {
+    let count = batch.len();
+    let completions = batch.sequences.clone();
+    let mismatched = SequenceBatch {
+        prompts: completions.prompts.clone(),
+        prompt_mask: completions.prompt_mask.clone(),
+        completions: roll_int(completions.completions.clone()),
+        completion_mask: roll(completions.completion_mask.clone()),
+    };
+    let all = SequenceBatch::concat(completions.clone(), mismatched);
+    let (policy_logps, kl_policy) = halves(policy.sequence_logps(&all), count);
+    let (reference_logps, kl_reference) = halves(reference.sequence_logps(&all), count);
+    UnpairedLogps {
+        policy: policy_logps,
+        reference: reference_logps,
+        desirable: batch.desirable.clone(),
+        tokens: completions.completion_tokens(),
+        kl_policy,
+        kl_reference,
+        weights: batch.weights.clone(),
+    }
+}
+
+/// The objective's output on a batch of a finite data set: pairs go through
+/// [`objective_output`]; unpaired completions need an objective of [`DataKind::Unpaired`].
+///
+/// # Errors
+/// [`PrefoptError::Incompatible`] naming the objective when a paired objective meets unpaired
+/// data.
+pub fn task_batch_output(
+    objective: &dyn PreferenceObjective,
+    policy: &dyn Policy,
+    reference: &dyn ReferenceModel,
+    batch: &TaskBatch,
+) -> Result<ObjectiveOutput, PrefoptError> {
+    match batch {
+        TaskBatch::Pairs(pairs) => objective_output(objective, policy, reference, pairs),
+        TaskBatch::Unpaired(unpaired) => match objective.data() {
+            DataKind::Unpaired => objective
+                .unpaired_loss(&unpaired_batch_logps(policy, reference, unpaired))
+                .ok_or_else(|| no_unpaired_loss(objective)),
+            DataKind::Paired => Err(PrefoptError::Incompatible(format!(
+                "objective `{}` trains on pairs (a chosen and a rejected completion per \
+                 prompt), but the task's examples are unpaired completions labelled desirable \
+                 or undesirable; use an unpaired objective such as `kto`",
+                objective_name(objective)
+            ))),
+        },
+    }
+}
+
+/// The registered name of an objective (its `type`), or its debug form.
+pub fn objective_name(objective: &dyn PreferenceObjective) -> String {
+    serde_json::to_value(objective)
+        .ok()
+        .and_then(|value| value.get("type")?.as_str().map(str::to_string))
+        .unwrap_or_else(|| format!("{objective:?}"))
+}
+
+fn no_unpaired_loss(objective: &dyn PreferenceObjective) -> PrefoptError {
+    PrefoptError::Incompatible(format!(
+        "objective `{}` declares unpaired data but has no unpaired loss",
+        objective_name(objective)
+    ))
+}
+
 /// The objective's output on a batch, through the data kind it declares.
 pub fn objective_output(
     objective: &dyn PreferenceObjective,
@@ -82,11 +155,7 @@ pub fn objective_output(
         DataKind::Paired => Ok(objective.loss(&pair_logps(policy, reference, batch))),
         DataKind::Unpaired => objective
             .unpaired_loss(&unpaired_logps(policy, reference, batch))
-            .ok_or_else(|| {
-                PrefoptError::Incompatible(format!(
-                    "objective {objective:?} declares unpaired data but has no unpaired loss"
-                ))
-            }),
+            .ok_or_else(|| no_unpaired_loss(objective)),
     }
 }
 

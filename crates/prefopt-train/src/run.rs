@@ -87,7 +87,8 @@ impl RunSummary {
 /// * `metrics.jsonl` — one JSON object per logged step;
 /// * `summary.json` — `status` (`running`, then `completed`, `interrupted` or `failed`), the
 ///   final value of every metric, `steps`, `wall_seconds`, `device`, `seed`;
-/// * `policy.json` — the trained policy, when the algorithm trains one;
+/// * `policy.json` (or `policy.bpk` for a language model) — the trained policy, when the
+///   algorithm trains one ([`Policy::file_name`](prefopt_core::Policy::file_name));
 /// * `checkpoints/step-N/` — every `train.checkpoint_every` steps and on interruption;
 /// * the algorithm's artifacts (e.g. `optimal_policy.json`) and `plots/` (a plot that cannot be
 ///   drawn is a warning, not a failed run).
@@ -171,7 +172,7 @@ fn train_and_record(
                 write_json(&out.join(name), content)?;
             }
             if let Some(policy) = &report.policy {
-                policy.save(&out.join("policy.json"))?;
+                policy.save(&out.join(policy.file_name()))?;
             }
         }
         RunOutcome::Interrupted { .. } => {
@@ -234,6 +235,7 @@ fn train(
     let report = config.algorithm.run(&mut RunContext {
         task: &*task,
         policy: &*config.policy,
+        reward: config.reward.as_deref(),
         train: &config.train,
         device: options.device.clone(),
         seed: config.seed,

@@ -5,7 +5,9 @@
 //!
 //! * tasks: `bandit` ([`data`]);
 //! * policies: `tabular` ([`models`]);
-//! * algorithms: `offline` ([`train`]), `exact` ([`partition`]);
+//! * algorithms: `offline` ([`train`]), `exact` ([`partition`]), `reward_model`, `ppo`,
+//!   `grpo`, `rloo` ([`ppo`]);
+//! * reward models: `ground_truth`, `learned`, `saved` ([`ppo`]);
 //! * objectives: the DPO family ([`dpo`]), SimPO, CPO, ORPO ([`reference_free`]), KTO ([`kto`]).
 //!
 //! Backends are cargo features (`flex`, the default pure-Rust CPU; `tch`; `cuda`); the device is
@@ -25,6 +27,8 @@ pub use prefopt_kto as kto;
 pub use prefopt_models as models;
 /// The partition function, pi*, and the `exact` algorithm.
 pub use prefopt_partition as partition;
+/// The RLHF baseline: reward models, the reward-model trainer, PPO, GRPO, RLOO.
+pub use prefopt_ppo as ppo;
 /// Reference-free objectives: SimPO, CPO, ORPO.
 pub use prefopt_reference_free as reference_free;
 /// Training loops, sinks, run directories, plots.

@@ -72,8 +72,18 @@ pub enum PreferenceFileError {
         /// The record's keys, comma-separated.
         found: String,
     },
+    /// Every record was skipped (`on_bad_example = "skip"`): nothing is left to train on.
+    #[error("{path}: no usable record: all {skipped} were skipped; the first: {first}", path = .path.display())]
+    NothingUsable {
+        /// The file.
+        path: PathBuf,
+        /// How many records were skipped.
+        skipped: usize,
+        /// Why the first was skipped.
+        first: Box<PreferenceFileError>,
+    },
     /// A field of a record is missing, of the wrong type or otherwise invalid.
-    #[error("{path}: {at}: `{field}` {problem}", path = .path.display())]
+    #[error("{path}: {at}: `{field}`{problem}", path = .path.display())]
     Field {
         /// The file.
         path: PathBuf,
@@ -81,7 +91,8 @@ pub enum PreferenceFileError {
         at: RecordLocation,
         /// The field, with its position inside lists (`chosen[1].content`).
         field: String,
-        /// What is wrong and what was expected (`missing: expected ...`, `: expected a string, found a number`).
+        /// What is wrong and what was expected, written to follow the field (` missing: expected
+        /// ...`, `: expected a string, found a number`).
         problem: String,
     },
 }
@@ -98,7 +109,7 @@ impl FieldError {
     pub fn missing(field: impl Into<String>, expected: &str) -> Self {
         Self {
             field: field.into(),
-            problem: format!("missing: expected {expected}"),
+            problem: format!(" missing: expected {expected}"),
         }
     }
 
@@ -125,6 +136,19 @@ impl FieldError {
             at,
             field: self.field,
             problem: self.problem,
+        }
+    }
+}
+
+impl From<PreferenceFileError> for prefopt_core::PrefoptError {
+    /// An unreadable file stays an I/O error; every other error is a data error with its
+    /// message (file, record, field).
+    fn from(error: PreferenceFileError) -> Self {
+        match error {
+            PreferenceFileError::Io { path, source } => {
+                prefopt_core::PrefoptError::Io { path, source }
+            }
+            other => prefopt_core::PrefoptError::Data(other.to_string()),
         }
     }
 }

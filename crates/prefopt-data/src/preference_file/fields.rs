@@ -101,3 +101,24 @@ pub(crate) fn kind_name(content: &Content) -> &'static str {
         "a string"
     }
 }
+
+/// What a `weight` field holds (weights become f32 tensors).
+pub(crate) const WEIGHT_EXPECTED: &str = "a finite number >= 0 and at most 3.4e38 (an f32)";
+
+/// The optional `weight` of a record: absent or null is `None`; otherwise a finite number >= 0.
+pub(crate) fn weight(record: &Map<String, Value>) -> Result<Option<f64>, FieldError> {
+    let value = match record.get("weight") {
+        None | Some(Value::Null) => return Ok(None),
+        Some(value) => value,
+    };
+    let weight = value
+        .as_f64()
+        .ok_or_else(|| FieldError::wrong_type("weight", WEIGHT_EXPECTED, value))?;
+    if !(weight.is_finite() && weight >= 0.0 && weight <= f32::MAX as f64) {
+        return Err(FieldError::invalid(
+            "weight",
+            format!("expected {WEIGHT_EXPECTED}, found {weight}"),
+        ));
+    }
+    Ok(Some(weight))
+}

@@ -1,7 +1,8 @@
 //! The record formats, detected from a record's keys, and how each becomes a record.
 
+use super::checks::{Naming, check_completion, check_different, check_prompt};
 use super::error::FieldError;
-use super::fields::{boolean, content, kind_name, messages, required, same_kind};
+use super::fields::{boolean, content, kind_name, messages, required, same_kind, weight};
 use super::implicit::{split_implicit_messages, split_implicit_text};
 use super::record::{Content, PreferenceRecord, UnpairedRecord};
 use super::sharegpt::{sharegpt_message, sharegpt_messages};
@@ -42,6 +43,15 @@ impl fmt::Display for PreferenceFormat {
 }
 
 impl PreferenceFormat {
+    /// The field a record's prompt comes from in this format (for errors about the prompt).
+    pub fn prompt_field(self) -> &'static str {
+        match self {
+            Self::Standard => "prompt",
+            Self::ImplicitPrompt => "chosen",
+            Self::ShareGpt => "conversations",
+        }
+    }
+
     /// The format whose fields `record` has, if any.
     pub fn detect(record: &Map<String, Value>) -> Option<Self> {
         let has = |key| record.contains_key(key);
@@ -56,11 +66,14 @@ impl PreferenceFormat {
         }
     }
 
-    /// `record` read in this format.
+    /// `record` read in this format, its fields checked: non-empty, roles in their places
+    /// (a prompt ends with a user turn, a completion starts with the assistant's), chosen and
+    /// rejected different, an optional `weight` finite and >= 0.
     pub(crate) fn parse(self, record: &Map<String, Value>) -> Result<PreferenceRecord, FieldError> {
         let expected = format!("{self}, as detected from the first record");
         let field = |name: &str| required(record, name, &expected);
-        match self {
+        let list = Naming::List { offset: 0 };
+        let parsed = match self {
             Self::Standard => {
                 let prompt = content(field("prompt")?, "prompt")?;
                 let chosen = content(field("chosen")?, "chosen")?;
@@ -70,11 +83,16 @@ impl PreferenceFormat {
                     ("chosen", &chosen),
                     ("rejected", &rejected),
                 ])?;
-                Ok(PreferenceRecord {
+                check_prompt(&prompt, "prompt", list)?;
+                check_completion(&chosen, "chosen", list)?;
+                check_completion(&rejected, "rejected", list)?;
+                check_different(&chosen, &rejected)?;
+                PreferenceRecord {
                     prompt,
                     chosen,
                     rejected,
-                })
+                    weight: None,
+                }
             }
             Self::ImplicitPrompt => {
                 for extra in ["prompt", "conversations"] {
@@ -88,47 +106,108 @@ impl PreferenceFormat {
                 let chosen = content(field("chosen")?, "chosen")?;
                 let rejected = content(field("rejected")?, "rejected")?;
                 same_kind(&[("chosen", &chosen), ("rejected", &rejected)])?;
-                match (chosen, rejected) {
-                    (Content::Text(chosen), Content::Text(rejected)) => {
-                        let (prompt, chosen, rejected) = split_implicit_text(&chosen, &rejected);
-                        Ok(PreferenceRecord {
-                            prompt: Content::Text(prompt),
-                            chosen: Content::Text(chosen),
-                            rejected: Content::Text(rejected),
-                        })
-                    }
-                    (Content::Messages(chosen), Content::Messages(rejected)) => {
-                        let (prompt, chosen, rejected) =
-                            split_implicit_messages(&chosen, &rejected);
-                        Ok(PreferenceRecord {
-                            prompt: Content::Messages(prompt),
-                            chosen: Content::Messages(chosen),
-                            rejected: Content::Messages(rejected),
-                        })
-                    }
-                    (chosen, rejected) => Err(FieldError::invalid(
-                        "rejected",
-                        format!(
-                            "expected {} like `chosen`, found {}",
-                            kind_name(&chosen),
-                            kind_name(&rejected)
-                        ),
-                    )),
+                check_different(&chosen, &rejected)?;
+                parse_implicit(chosen, rejected)?
+            }
+            Self::ShareGpt => {
+                let prompt =
+                    Content::Messages(sharegpt_messages(field("conversations")?, "conversations")?);
+                let chosen = Content::Messages(vec![sharegpt_message(field("chosen")?, "chosen")?]);
+                let rejected =
+                    Content::Messages(vec![sharegpt_message(field("rejected")?, "rejected")?]);
+                check_prompt(&prompt, "conversations", Naming::ShareGptList)?;
+                check_completion(&chosen, "chosen", Naming::ShareGptSingle)?;
+                check_completion(&rejected, "rejected", Naming::ShareGptSingle)?;
+                check_different(&chosen, &rejected)?;
+                PreferenceRecord {
+                    prompt,
+                    chosen,
+                    rejected,
+                    weight: None,
                 }
             }
-            Self::ShareGpt => Ok(PreferenceRecord {
-                prompt: Content::Messages(sharegpt_messages(
-                    field("conversations")?,
-                    "conversations",
-                )?),
-                chosen: Content::Messages(vec![sharegpt_message(field("chosen")?, "chosen")?]),
-                rejected: Content::Messages(vec![sharegpt_message(
-                    field("rejected")?,
-                    "rejected",
-                )?]),
-            }),
-        }
+        };
+        Ok(PreferenceRecord {
+            weight: weight(record)?,
+            ..parsed
+        })
     }
+}
+
+/// TRL's implicit prompt: the shared start of `chosen` and `rejected` (already known to differ)
+/// is the prompt, what follows it the completions.
+fn parse_implicit(chosen: Content, rejected: Content) -> Result<PreferenceRecord, FieldError> {
+    const NO_PROMPT: &str =
+        "the implicit prompt format takes the prompt from the start `chosen` and `rejected` share";
+    match (chosen, rejected) {
+        (Content::Text(chosen), Content::Text(rejected)) => {
+            let (prompt, chosen, rejected) = split_implicit_text(&chosen, &rejected);
+            if prompt.trim().is_empty() {
+                return Err(FieldError::invalid(
+                    "chosen",
+                    format!("shares no start with `rejected`: {NO_PROMPT}"),
+                ));
+            }
+            let (prompt, chosen, rejected) = (
+                Content::Text(prompt),
+                Content::Text(chosen),
+                Content::Text(rejected),
+            );
+            check_completion(&chosen, "chosen", Naming::List { offset: 0 })
+                .map_err(|e| implicit_empty(e, "chosen"))?;
+            check_completion(&rejected, "rejected", Naming::List { offset: 0 })
+                .map_err(|e| implicit_empty(e, "rejected"))?;
+            Ok(PreferenceRecord {
+                prompt,
+                chosen,
+                rejected,
+                weight: None,
+            })
+        }
+        (Content::Messages(chosen), Content::Messages(rejected)) => {
+            let (prompt, chosen, rejected) = split_implicit_messages(&chosen, &rejected);
+            if prompt.is_empty() {
+                return Err(FieldError::invalid(
+                    "chosen",
+                    format!("shares no leading message with `rejected`: {NO_PROMPT}"),
+                ));
+            }
+            let offset = prompt.len();
+            let (prompt, chosen, rejected) = (
+                Content::Messages(prompt),
+                Content::Messages(chosen),
+                Content::Messages(rejected),
+            );
+            check_prompt(&prompt, "chosen", Naming::List { offset: 0 })?;
+            check_completion(&chosen, "chosen", Naming::List { offset })?;
+            check_completion(&rejected, "rejected", Naming::List { offset })?;
+            Ok(PreferenceRecord {
+                prompt,
+                chosen,
+                rejected,
+                weight: None,
+            })
+        }
+        (chosen, rejected) => Err(FieldError::invalid(
+            "rejected",
+            format!(
+                "expected {} like `chosen`, found {}",
+                kind_name(&chosen),
+                kind_name(&rejected)
+            ),
+        )),
+    }
+}
+
+/// An empty text completion of the implicit format is all prompt: say so.
+fn implicit_empty(error: FieldError, field: &str) -> FieldError {
+    FieldError::invalid(
+        field,
+        format!(
+            "{}: nothing follows the start `chosen` and `rejected` share",
+            error.problem.trim_start_matches(": ")
+        ),
+    )
 }
 
 /// The format of an unpaired (KTO) preference file.
@@ -153,6 +232,22 @@ impl fmt::Display for UnpairedFormat {
 }
 
 impl UnpairedFormat {
+    /// The field a record's prompt comes from in this format (for errors about the prompt).
+    pub fn prompt_field(self) -> &'static str {
+        match self {
+            Self::Standard => "prompt",
+            Self::Messages => "messages",
+        }
+    }
+
+    /// The field a record's completion comes from in this format.
+    pub fn completion_field(self) -> &'static str {
+        match self {
+            Self::Standard => "completion",
+            Self::Messages => "messages",
+        }
+    }
+
     /// The format whose fields `record` has, if any.
     pub fn detect(record: &Map<String, Value>) -> Option<Self> {
         let has = |key| record.contains_key(key);
@@ -165,21 +260,25 @@ impl UnpairedFormat {
         }
     }
 
-    /// `record` read in this format.
+    /// `record` read in this format, its fields checked: non-empty, roles in their places, an
+    /// optional `weight` finite and >= 0.
     pub(crate) fn parse(self, record: &Map<String, Value>) -> Result<UnpairedRecord, FieldError> {
         let expected = format!("{self}, as detected from the first record");
         let field = |name: &str| required(record, name, &expected);
-        match self {
+        let parsed = match self {
             Self::Standard => {
                 let prompt = content(field("prompt")?, "prompt")?;
                 let completion = content(field("completion")?, "completion")?;
                 same_kind(&[("prompt", &prompt), ("completion", &completion)])?;
                 let label = boolean(field("label")?, "label")?;
-                Ok(UnpairedRecord {
+                check_prompt(&prompt, "prompt", Naming::List { offset: 0 })?;
+                check_completion(&completion, "completion", Naming::List { offset: 0 })?;
+                UnpairedRecord {
                     prompt,
                     completion,
                     label,
-                })
+                    weight: None,
+                }
             }
             Self::Messages => {
                 let value = field("messages")?;
@@ -207,12 +306,24 @@ impl UnpairedFormat {
                         ));
                     }
                 };
-                Ok(UnpairedRecord {
-                    prompt: Content::Messages(prompt),
-                    completion: Content::Messages(vec![completion]),
+                let offset = prompt.len();
+                let (prompt, completion) = (
+                    Content::Messages(prompt),
+                    Content::Messages(vec![completion]),
+                );
+                check_prompt(&prompt, "messages", Naming::List { offset: 0 })?;
+                check_completion(&completion, "messages", Naming::List { offset })?;
+                UnpairedRecord {
+                    prompt,
+                    completion,
                     label,
-                })
+                    weight: None,
+                }
             }
-        }
+        };
+        Ok(UnpairedRecord {
+            weight: weight(record)?,
+            ..parsed
+        })
     }
 }

@@ -19,18 +19,30 @@
 //! A file is either JSON lines (one object per line, blank lines skipped) or one JSON array of
 //! objects, told apart by content (a first non-space `[` means an array), not by extension. The
 //! format is detected from the first record's keys; every record must then match it.
+//!
+//! Every record is checked: no field missing or empty, message roles known
+//! ([`KNOWN_ROLES`]), a prompt ending with a user turn and completions starting with the
+//! assistant's, chosen and rejected different, and an optional `weight` a finite number >= 0
+//! (a `NaN` written by Python's json is named as such). [`read_file`] reads either kind, and with
+//! [`OnBadExample::Skip`] leaves unusable records out, returning their errors.
 
+mod checks;
 mod error;
 mod fields;
 mod formats;
 mod implicit;
 mod load;
+mod nonfinite;
 mod read;
 mod record;
 mod sharegpt;
 
+pub use checks::{COMPLETION_START_ROLES, KNOWN_ROLES, PROMPT_END_ROLES};
 pub use error::{PreferenceFileError, RecordLocation};
 pub use formats::{PreferenceFormat, UnpairedFormat};
 pub use implicit::{split_implicit_messages, split_implicit_text};
-pub use read::{read_preference_file, read_unpaired_file};
+pub use read::{
+    FileContents, FileFormat, FileRecords, OnBadExample, read_file, read_preference_file,
+    read_unpaired_file,
+};
 pub use record::{Completion, Content, PreferenceRecord, Prompt, UnpairedRecord};

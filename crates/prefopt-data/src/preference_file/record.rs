@@ -25,7 +25,7 @@ pub type Prompt = Content;
 pub type Completion = Content;
 
 /// One paired preference: a prompt with a chosen and a rejected completion.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct PreferenceRecord {
     /// The prompt (for conversations: every message before the completions).
     pub prompt: Prompt,
@@ -33,10 +33,12 @@ pub struct PreferenceRecord {
     pub chosen: Completion,
     /// The dispreferred completion.
     pub rejected: Completion,
+    /// The record's optional `weight` (a finite number >= 0); `None` when the field is absent.
+    pub weight: Option<f64>,
 }
 
 /// One unpaired preference (KTO): a prompt, a completion and whether the completion is desirable.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct UnpairedRecord {
     /// The prompt.
     pub prompt: Prompt,
@@ -44,4 +46,6 @@ pub struct UnpairedRecord {
     pub completion: Completion,
     /// `true` when the completion is desirable.
     pub label: bool,
+    /// The record's optional `weight` (a finite number >= 0); `None` when the field is absent.
+    pub weight: Option<f64>,
 }

@@ -2,6 +2,7 @@
 
 use super::cache::LayerCache;
 use super::config::CausalLmConfig;
+use super::model::weight_initializer;
 use prefopt_core::burn;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::nn::{Linear, LinearConfig, RotaryEncoding};
@@ -29,7 +30,12 @@ pub struct GroupedQueryAttention {
 impl GroupedQueryAttention {
     /// Randomly initialized projections (bias off) for `config`.
     pub fn init(config: &CausalLmConfig, device: &Device) -> Self {
-        let linear = |d_in, d_out| LinearConfig::new(d_in, d_out).with_bias(false).init(device);
+        let linear = |d_in, d_out| {
+            LinearConfig::new(d_in, d_out)
+                .with_bias(false)
+                .with_initializer(weight_initializer())
+                .init(device)
+        };
         let (q_width, kv_width) = (config.q_width(), config.kv_width());
         Self {
             query: linear(config.hidden_size, q_width),

@@ -2,8 +2,9 @@
 
 use super::logps::token_logps;
 use super::model::CausalLm;
+use prefopt_core::burn::module::{Module, ModuleVisitor, Param};
 use prefopt_core::burn::tensor::Tensor;
-use prefopt_core::{ReferenceModel, SequenceBatch};
+use prefopt_core::{ParameterVisit, ReferenceModel, SequenceBatch};
 
 /// A copy of a causal LM without autodiff (`Module::valid`): its log-probs are constants.
 #[derive(Debug)]
@@ -12,9 +13,8 @@ pub struct FrozenCausalLm {
 }
 
 impl FrozenCausalLm {
-    /// Freezes `model` (moving it off autodiff).
+    /// Freezes `model` (moving it off autodiff; the tensors are shared, not copied).
     pub fn new(model: &CausalLm) -> Self {
-        use prefopt_core::burn::module::Module;
         Self {
             model: model.valid(),
         }
@@ -30,4 +30,49 @@ impl ReferenceModel for FrozenCausalLm {
     fn token_logps(&self, batch: &SequenceBatch) -> Tensor<2> {
         token_logps(&self.model, batch)
     }
+
+    /// Every float parameter in module order (`embedding.weight`, `blocks.0....`).
+    fn visit_parameters(&self, visit: &mut ParameterVisit<'_>) -> bool {
+        visit_module_parameters(&self.model, visit);
+        true
+    }
+}
+
+/// Feeds every float parameter of `module` to `visit` as (module path, shape, f32 values), in
+/// module order; of a LoRA-adapted weight, the frozen base, then the factors
+/// (`<weight>.lora.a`, `<weight>.lora.b`).
+pub fn visit_module_parameters<M: Module>(module: &M, visit: &mut ParameterVisit<'_>) {
+    struct Visitor<'a> {
+        path: Vec<String>,
+        visit: &'a mut ParameterVisit<'a>,
+    }
+    impl ModuleVisitor for Visitor<'_> {
+        fn enter_module(&mut self, name: &str, _container_type: &str) {
+            self.path.push(name.to_string());
+        }
+
+        fn exit_module(&mut self, _name: &str, _container_type: &str) {
+            self.path.pop();
+        }
+
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            let value = param.val();
+            let shape = value.dims();
+            let data = value.into_data();
+            let path = self.path.join(".");
+            match data.as_slice::<f32>() {
+                Ok(values) => (self.visit)(&path, &shape, values),
+                // Another float dtype: converted to f32.
+                Err(_) => {
+                    let values = data.convert::<f32>();
+                    let values = values.as_slice::<f32>().expect("converted to f32");
+                    (self.visit)(&path, &shape, values)
+                }
+            }
+        }
+    }
+    module.visit(&mut Visitor {
+        path: Vec::new(),
+        visit,
+    });
 }

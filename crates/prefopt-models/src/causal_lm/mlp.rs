@@ -1,6 +1,7 @@
 //! The SwiGLU feed-forward network of a Llama block.
 
 use super::config::CausalLmConfig;
+use super::model::weight_initializer;
 use prefopt_core::burn;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::nn::{Linear, LinearConfig, SwiGlu, SwiGluConfig};
@@ -21,9 +22,11 @@ impl FeedForward {
         Self {
             gate_up: SwiGluConfig::new(config.hidden_size, config.intermediate_size)
                 .with_bias(false)
+                .with_initializer(weight_initializer())
                 .init(device),
             down: LinearConfig::new(config.intermediate_size, config.hidden_size)
                 .with_bias(false)
+                .with_initializer(weight_initializer())
                 .init(device),
         }
     }

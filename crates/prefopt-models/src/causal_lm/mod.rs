@@ -1,6 +1,6 @@
 //! A Llama-family causal language model on burn: architecture ([`CausalLmConfig`]), the module
-//! ([`CausalLm`]), GGUF loading, per-token log-probs, cached decoding, and the `causal_lm`
-//! policy plugin.
+//! ([`CausalLm`]), GGUF loading, per-token log-probs, cached decoding, LoRA adapters, and the
+//! `causal_lm` policy plugin.
 
 mod attention;
 mod block;
@@ -12,6 +12,9 @@ mod generate;
 pub mod hf;
 mod load_gguf;
 mod logps;
+mod lora;
+mod lora_checkpoint;
+mod lora_export;
 mod mlp;
 mod model;
 mod plugin;
@@ -23,11 +26,20 @@ pub use block::DecoderBlock;
 pub use cache::{KvCache, LayerCache};
 pub use config::CausalLmConfig;
 pub use error::CausalLmError;
-pub use frozen::FrozenCausalLm;
+pub use frozen::{FrozenCausalLm, visit_module_parameters};
 pub use generate::generate_streaming;
 pub use hf::{HfError, LoadedCausalLm, export_hf, load_model, load_tokenizer};
 pub use load_gguf::{load_gguf, load_gguf_weights};
 pub use logps::{logsumexp_rows, token_logps};
+pub use lora::{
+    LORA_TARGETS, LoraConfig, adapter_group, adapter_scalars, apply_lora, initialize_parameters,
+    module_path,
+};
+pub use lora_checkpoint::{adapter_bytes, load_adapters, read_lora_settings, save_adapters};
+pub use lora_export::{
+    ADAPTER_CONFIG_FILE, ADAPTER_WEIGHTS_FILE, PeftTensor, export_peft_adapters, peft_config_json,
+    peft_tensors, projection_weight,
+};
 pub use mlp::FeedForward;
 pub use model::CausalLm;
 pub use plugin::{CausalLmPolicyConfig, load_policy};

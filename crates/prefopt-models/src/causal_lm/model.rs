@@ -6,8 +6,8 @@ use super::config::CausalLmConfig;
 use prefopt_core::burn;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::nn::{
-    Embedding, EmbeddingConfig, Linear, LinearConfig, RmsNorm, RmsNormConfig, RotaryEncoding,
-    RotaryEncodingConfig,
+    Embedding, EmbeddingConfig, Initializer, Linear, LinearConfig, RmsNorm, RmsNormConfig,
+    RotaryEncoding, RotaryEncodingConfig,
 };
 use prefopt_core::burn::tensor::{Bool, Device, Int, Tensor};
 
@@ -28,12 +28,25 @@ pub struct CausalLm {
     pub rope: RotaryEncoding,
 }
 
+/// transformers' Llama initialization (`initializer_range = 0.02`): N(0, 0.02^2).
+pub fn weight_initializer() -> Initializer {
+    Initializer::Normal {
+        mean: 0.0,
+        std: 0.02,
+    }
+}
+
 impl CausalLm {
-    /// A randomly initialized model (burn's default initializers; seed with `device.seed`).
-    /// Parameters are initialized lazily, so loading weights over them costs nothing extra.
+    /// A randomly initialized model, as transformers' `LlamaPreTrainedModel._init_weights`:
+    /// every embedding and projection weight drawn from N(0, 0.02^2) ([`weight_initializer`]),
+    /// norms at 1 (seed with `device.seed`). A tied head then starts with logits near 0, so a
+    /// random model samples diversely. Parameters are initialized lazily, so loading weights
+    /// over them costs nothing extra.
     pub fn init(config: &CausalLmConfig, device: &Device) -> Self {
         Self {
-            embedding: EmbeddingConfig::new(config.vocab_size, config.hidden_size).init(device),
+            embedding: EmbeddingConfig::new(config.vocab_size, config.hidden_size)
+                .with_initializer(weight_initializer())
+                .init(device),
             blocks: (0..config.num_layers)
                 .map(|_| DecoderBlock::init(config, device))
                 .collect(),
@@ -43,6 +56,7 @@ impl CausalLm {
             head: (!config.tie_word_embeddings).then(|| {
                 LinearConfig::new(config.hidden_size, config.vocab_size)
                     .with_bias(false)
+                    .with_initializer(weight_initializer())
                     .init(device)
             }),
             rope: RotaryEncodingConfig::new(config.max_position_embeddings, config.head_dim)

@@ -3,9 +3,13 @@
 use super::config::CausalLmConfig;
 use super::error::CausalLmError;
 use super::hf::{load_model, load_tokenizer};
+use super::lora::LoraConfig;
 use super::policy::CausalLmPolicy;
 use prefopt_core::burn::tensor::Device;
-use prefopt_core::{ConfigError, Policy, PolicyConfig, PrefoptError, Task, TextTokenizer, plugin};
+use prefopt_core::{
+    ConfigError, Policy, PolicyConfig, PrefoptError, Task, TextTokenizer, TrainDefaults,
+    expand_user_path, plugin,
+};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -26,9 +30,20 @@ pub struct CausalLmPolicyConfig {
     /// Random initialization of this architecture.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub architecture: Option<CausalLmConfig>,
-    /// Seed of a random initialization.
+    /// Seed of a random initialization, and of the LoRA factors' draws.
     #[serde(default)]
     pub seed: u64,
+    /// LoRA adapters (Hu et al. 2021, arXiv:2106.09685): `lora = { rank = 8, alpha = 16,
+    /// targets = ["q_proj", "v_proj"] }` trains only the adapters, and the reference is the
+    /// base model with the adapters off. Absent: every weight trains.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lora: Option<LoraConfig>,
+    /// The tokenizer of a randomly initialized model: a Hugging Face tokenizer directory
+    /// (`tokenizer.json`, and `tokenizer_config.json` for the chat template) or a GGUF file,
+    /// whose vocabulary must fit the architecture's `vocab_size`. A loaded `model` brings its
+    /// own.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub tokenizer: Option<PathBuf>,
 }
 
 impl Default for CausalLmPolicyConfig {
@@ -39,6 +54,8 @@ impl Default for CausalLmPolicyConfig {
             tiny: true,
             architecture: None,
             seed: 0,
+            lora: None,
+            tokenizer: None,
         }
     }
 }
@@ -51,19 +68,52 @@ impl Default for CausalLmPolicyConfig {
 impl PolicyConfig for CausalLmPolicyConfig {
     fn build(&self, _task: &dyn Task, device: &Device) -> Result<Box<dyn Policy>, PrefoptError> {
         self.validate()?;
-        if let Some(path) = &self.model {
-            return Ok(Box::new(load_policy(path, device)?));
-        }
-        let config = self
-            .architecture
-            .clone()
-            .unwrap_or_else(CausalLmConfig::tiny);
-        Ok(Box::new(CausalLmPolicy::random(config, self.seed, device)?))
+        let policy = match &self.model {
+            Some(path) => load_policy(&expand_user_path(path)?, device)?,
+            None => {
+                let config = self
+                    .architecture
+                    .clone()
+                    .unwrap_or_else(CausalLmConfig::tiny);
+                let policy = CausalLmPolicy::random(config, self.seed, device)?;
+                match self.tokenizer()? {
+                    Some(tokenizer) => {
+                        let vocab = policy.config().vocab_size;
+                        if tokenizer.vocab_size() > vocab {
+                            return Err(PrefoptError::Config {
+                                path: None,
+                                source: ConfigError::new(
+                                    "policy.tokenizer",
+                                    format!(
+                                        "the tokenizer has {} tokens but the model's vocabulary \
+                                         holds {vocab}: raise `vocab_size` in \
+                                         [policy.architecture]",
+                                        tokenizer.vocab_size()
+                                    ),
+                                ),
+                            });
+                        }
+                        policy.with_tokenizer(tokenizer)
+                    }
+                    None => policy,
+                }
+            }
+        };
+        Ok(Box::new(match &self.lora {
+            Some(lora) => policy.with_lora(lora, self.seed)?,
+            None => policy,
+        }))
+    }
+
+    /// TRL's `DPOConfig` defaults (lr 1e-6, 8 examples per batch, 3 epochs, linear decay,
+    /// `max_grad_norm` 1.0).
+    fn train_defaults(&self) -> TrainDefaults {
+        TrainDefaults::trl_dpo()
     }
 
     fn tokenizer(&self) -> Result<Option<Arc<dyn TextTokenizer>>, PrefoptError> {
-        match &self.model {
-            Some(path) => Ok(Some(Arc::new(load_tokenizer(path)?))),
+        match self.model.as_ref().or(self.tokenizer.as_ref()) {
+            Some(path) => Ok(Some(Arc::new(load_tokenizer(&expand_user_path(path)?)?))),
             None => Ok(None),
         }
     }
@@ -87,6 +137,16 @@ impl PolicyConfig for CausalLmPolicyConfig {
                     }
                     other => ConfigError::new("policy.architecture", other.to_string()),
                 })?;
+        }
+        if self.model.is_some() && self.tokenizer.is_some() {
+            return Err(ConfigError::new(
+                "policy.tokenizer",
+                "a loaded `model` brings its own tokenizer: give `tokenizer` only with `tiny = true` \
+                 or a `[policy.architecture]` table",
+            ));
+        }
+        if let Some(lora) = &self.lora {
+            lora.validate("policy.lora")?;
         }
         Ok(())
     }

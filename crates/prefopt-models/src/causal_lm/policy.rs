@@ -6,12 +6,13 @@ use super::frozen::FrozenCausalLm;
 use super::generate::generate_streaming;
 use super::load_gguf::load_gguf;
 use super::logps::token_logps;
+use super::lora::{LoraConfig, adapter_scalars, apply_lora, initialize_parameters};
+use super::lora_checkpoint::{load_adapters, save_adapters};
 use super::model::CausalLm;
 use crate::checkpoint::save_module;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::optim::{GradientsParams, ModuleOptimizer};
 use prefopt_core::burn::tensor::{Device, Gradients, Tensor};
-use prefopt_core::fs::write_atomic;
 use prefopt_core::{
     Generation, Policy, PrefoptError, ReferenceModel, SamplingOptions, SequenceBatch, TextTokenizer,
 };
@@ -19,11 +20,27 @@ use rand::rngs::StdRng;
 use std::path::Path;
 use std::sync::Arc;
 
+/// Mixed into the seed of a LoRA policy's adapter draws, so they are not the draws that
+/// initialized a random model from the same seed.
+const LORA_SEED_STREAM: u64 = 0x4c6f_5241_4164_6170;
+
 /// A Llama-family causal LM as pi_theta, with the tokenizer of its checkpoint when known.
+///
+/// With LoRA ([`with_lora`](Self::with_lora)) only the adapter factors train, and the
+/// reference ([`Policy::freeze`]) is the base model with the adapters off: the module as it was
+/// before the adapters, whose tensors are the very buffers the frozen bases hold, so no second
+/// copy of the weights exists.
 pub struct CausalLmPolicy {
     model: CausalLm,
     config: CausalLmConfig,
     tokenizer: Option<Arc<dyn TextTokenizer>>,
+    lora: Option<LoraState>,
+}
+
+/// A LoRA policy's settings, and its model before the adapters (plain device).
+struct LoraState {
+    config: LoraConfig,
+    base: CausalLm,
 }
 
 impl std::fmt::Debug for CausalLmPolicy {
@@ -31,6 +48,7 @@ impl std::fmt::Debug for CausalLmPolicy {
         f.debug_struct("CausalLmPolicy")
             .field("config", &self.config)
             .field("tokenizer", &self.tokenizer.is_some())
+            .field("lora", &self.lora.as_ref().map(|lora| &lora.config))
             .finish()
     }
 }
@@ -46,6 +64,56 @@ impl CausalLmPolicy {
             model,
             config,
             tokenizer,
+            lora: None,
+        }
+    }
+
+    /// The policy with LoRA adapters on `lora.targets` ([`apply_lora`]): base weights frozen,
+    /// only the factors trainable, `A` drawn from the device's RNG seeded by `seed` (a stream of
+    /// its own, not that of a random initialization).
+    ///
+    /// # Errors
+    /// When `lora` is invalid, or the policy already has adapters.
+    pub fn with_lora(mut self, lora: &LoraConfig, seed: u64) -> Result<Self, CausalLmError> {
+        lora.validate("lora")
+            .map_err(|error| CausalLmError::Config {
+                origin: "policy".into(),
+                field: error.field,
+                message: error.message,
+            })?;
+        if let Some(existing) = &self.lora {
+            return Err(CausalLmError::Config {
+                origin: "policy".into(),
+                field: "lora".into(),
+                message: format!("the policy already has adapters ({:?})", existing.config),
+            });
+        }
+        initialize_parameters(&self.model);
+        let base = self.model.valid();
+        self.model
+            .embedding
+            .weight
+            .lazy_device()
+            .seed(seed ^ LORA_SEED_STREAM);
+        self.model = apply_lora(self.model, &self.config, lora);
+        self.lora = Some(LoraState {
+            config: lora.clone(),
+            base,
+        });
+        Ok(self)
+    }
+
+    /// The LoRA settings, when the policy trains adapters.
+    pub fn lora(&self) -> Option<&LoraConfig> {
+        self.lora.as_ref().map(|lora| &lora.config)
+    }
+
+    /// The model without autodiff and with any LoRA adapters merged into its weights
+    /// (`W_0 + (alpha / r) A B`, burn's `materialize`): what is exported or served.
+    pub fn merged_model(&self) -> CausalLm {
+        match self.lora {
+            Some(_) => self.model.valid().materialize(),
+            None => self.model.valid(),
         }
     }
 
@@ -91,7 +159,10 @@ impl CausalLmPolicy {
         rng: &mut StdRng,
         on_token: &mut dyn FnMut(usize, u32),
     ) -> Result<Vec<Generation>, PrefoptError> {
-        let model = if self.model.embedding.weight.val().is_autodiff() {
+        let model = if self.lora.is_some() {
+            // Merged once, rather than `W_0 + s A B` recomposed at every decoding step.
+            std::borrow::Cow::Owned(self.merged_model())
+        } else if self.model.embedding.weight.val().is_autodiff() {
             std::borrow::Cow::Owned(self.model.valid())
         } else {
             std::borrow::Cow::Borrowed(&self.model)
@@ -123,35 +194,51 @@ impl Policy for CausalLmPolicy {
         self.model = optimizer.step(lr, self.model.clone(), grads);
     }
 
+    /// A frozen copy of the model; with LoRA, the base model with the adapters off (the same
+    /// tensors as the frozen bases, not a copy).
     fn freeze(&self) -> Box<dyn ReferenceModel> {
-        Box::new(FrozenCausalLm::new(&self.model))
+        match &self.lora {
+            Some(lora) => Box::new(FrozenCausalLm::new(&lora.base)),
+            None => Box::new(FrozenCausalLm::new(&self.model)),
+        }
     }
 
+    /// Every parameter; with LoRA, the adapter factors only (the base is frozen).
     fn num_params(&self) -> usize {
-        self.model.num_params()
+        match self.lora {
+            Some(_) => adapter_scalars(&self.model),
+            None => self.model.num_params(),
+        }
     }
 
-    /// Writes the parameters as a burnpack file (`Module::save_file`'s format), atomically.
+    /// The parameters as a burnpack file with their ids, as
+    /// [`save_checkpoint`](Policy::save_checkpoint) writes them (with LoRA, the adapters
+    /// alone), so `prefopt export --checkpoint` reads a run's final policy.
     fn save(&self, path: &Path) -> Result<(), PrefoptError> {
-        let bytes = self
-            .model
-            .clone()
-            .into_record()
-            .into_bytes()
-            .map_err(|error| {
-                PrefoptError::Model(format!(
-                    "{}: serializing the model: {error:?}",
-                    path.display()
-                ))
-            })?;
-        write_atomic(path, &bytes)
+        self.save_checkpoint(path)
     }
 
+    fn file_name(&self) -> &'static str {
+        "policy.bpk"
+    }
+
+    /// The parameters with their ids; with LoRA, the adapter factors alone with the LoRA
+    /// settings as metadata (the base comes from the model the policy is built from).
     fn save_checkpoint(&self, path: &Path) -> Result<(), PrefoptError> {
-        save_module(&self.model, path)
+        match &self.lora {
+            Some(lora) => save_adapters(&self.model, &lora.config, path),
+            None => save_module(&self.model, path),
+        }
     }
 
+    /// Restores [`save_checkpoint`](Policy::save_checkpoint)'s file; with LoRA, only an adapter
+    /// checkpoint of the same settings is taken, and the base (shared with the reference) is
+    /// left as it is.
     fn load_checkpoint(&mut self, path: &Path) -> Result<(), PrefoptError> {
+        if let Some(lora) = &self.lora {
+            self.model = load_adapters(&self.model, &lora.config, self.config.num_layers, path)?;
+            return Ok(());
+        }
         let loaded = self.model.clone().try_load_file(path).map_err(|error| {
             PrefoptError::Model(format!(
                 "{}: not a checkpoint of this model ({} layers, hidden {}, vocab {}): {error}",
