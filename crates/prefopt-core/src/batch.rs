@@ -205,6 +205,30 @@ pub struct PreferenceBatch {
 }
 
 impl PreferenceBatch {
+    /// Unweighted pairs of token-id sequences: each prompt with its chosen and with its rejected
+    /// completion, prompts and completions right-padded with `pad_id` to the longest in the batch
+    /// ([`SequenceBatch::from_ids`]). Set [`weights`](Self::weights) on the result for weighted
+    /// pairs.
+    ///
+    /// Refuses an empty batch, an empty prompt and lists of different lengths, naming the row.
+    ///
+    /// # Shapes
+    /// `prompts`, `chosen`, `rejected`: `batch` rows each; both sides of the result hold `batch`
+    /// sequences.
+    pub fn from_ids(
+        prompts: &[Vec<u32>],
+        chosen: &[Vec<u32>],
+        rejected: &[Vec<u32>],
+        pad_id: u32,
+        device: &Device,
+    ) -> Result<Self, PrefoptError> {
+        Ok(Self {
+            chosen: SequenceBatch::from_ids(prompts, chosen, pad_id, device)?,
+            rejected: SequenceBatch::from_ids(prompts, rejected, pad_id, device)?,
+            weights: None,
+        })
+    }
+
     /// The number of pairs.
     pub fn len(&self) -> usize {
         self.chosen.len()

@@ -1,7 +1,7 @@
 //! Finite data sets read by position: the training and held-out splits of a preference file,
 //! in paired or unpaired form.
 
-use crate::{PreferenceBatch, SequenceBatch};
+use crate::{PreferenceBatch, PrefoptError, SequenceBatch};
 use burn::tensor::Tensor;
 
 /// A part of a finite data set.
@@ -23,6 +23,50 @@ impl Split {
     }
 }
 
+/// The examples of `split` at `indices`, in that order: the positions a
+/// [`Task::batch_at`](crate::Task::batch_at) call reads, checked. `what` names one example in
+/// the errors (`"pair"`, `"example"`).
+///
+/// # Errors
+/// [`PrefoptError::Data`] for no index, and for an index past the split's end, naming the split,
+/// the index and the split's size.
+pub fn examples_at<'a, T>(
+    examples: &'a [T],
+    split: Split,
+    indices: &[usize],
+    what: &str,
+) -> Result<Vec<&'a T>, PrefoptError> {
+    if indices.is_empty() {
+        return Err(PrefoptError::Data(format!(
+            "a batch of the {} split needs at least one index",
+            split.as_str()
+        )));
+    }
+    indices
+        .iter()
+        .map(|&index| {
+            examples.get(index).ok_or_else(|| {
+                PrefoptError::Data(format!(
+                    "{split} {what} {index} does not exist: index {index} is out of range, the \
+                     {split} split has {} {what}s",
+                    examples.len(),
+                    split = split.as_str()
+                ))
+            })
+        })
+        .collect()
+}
+
+/// How many of `count` examples a held-out `fraction` takes: `round(count * fraction)`, at least
+/// one and leaving at least one to train on; none when `fraction <= 0` or `count < 2`.
+pub fn held_out_count(count: usize, fraction: f64) -> usize {
+    if fraction > 0.0 && count >= 2 {
+        ((fraction * count as f64).round() as usize).clamp(1, count - 1)
+    } else {
+        0
+    }
+}
+
 /// Single completions, each labelled desirable or undesirable (KTO's data, Ethayarajh et al.
 /// 2024, arXiv:2402.01306; TRL's unpaired format `prompt`, `completion`, `label`).
 ///
@@ -39,6 +83,30 @@ pub struct UnpairedBatch {
 }
 
 impl UnpairedBatch {
+    /// The completions of preference pairs, unpaired: every chosen completion (desirable), then
+    /// every rejected one (undesirable), each with its pair's prompt and weight.
+    ///
+    /// # Shapes
+    /// `pairs` holds `batch` pairs; the result holds `2 * batch` completions.
+    pub fn from_pairs(pairs: &PreferenceBatch) -> Self {
+        let count = pairs.len();
+        let device = pairs.chosen.prompts.device();
+        Self {
+            sequences: SequenceBatch::concat(pairs.chosen.clone(), pairs.rejected.clone()),
+            desirable: Tensor::cat(
+                vec![
+                    Tensor::ones([count], &device),
+                    Tensor::zeros([count], &device),
+                ],
+                0,
+            ),
+            weights: pairs
+                .weights
+                .as_ref()
+                .map(|w| Tensor::cat(vec![w.clone(), w.clone()], 0)),
+        }
+    }
+
     /// The number of completions.
     pub fn len(&self) -> usize {
         self.sequences.len()

@@ -45,7 +45,7 @@ pub use batch::{PreferenceBatch, SequenceBatch};
 pub use config::{ExperimentConfig, fits_f32};
 pub use config_location::LocatedConfigError;
 pub use control::{RunControl, StopFlag};
-pub use dataset::{Split, TaskBatch, UnpairedBatch};
+pub use dataset::{Split, TaskBatch, UnpairedBatch, examples_at, held_out_count};
 pub use device::{device_name, device_names, parse_device};
 pub use error::{ConfigError, PrefoptError};
 pub use objective::{PreferenceObjective, validate_beta};

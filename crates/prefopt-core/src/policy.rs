@@ -73,6 +73,15 @@ pub trait Policy: Debug + Send {
     /// A frozen copy without autodiff: the usual reference model (pi_ref = the initial policy).
     fn freeze(&self) -> Box<dyn ReferenceModel>;
 
+    /// The policy as it is now, without autodiff (for a burn module, `Module::valid`: the same
+    /// parameter buffers, no copy), for evaluation: forward passes on an autodiff device keep
+    /// their graph until a backward pass consumes it, so log-probs that are only read (held-out
+    /// metrics) are computed here instead. `None` (the default) when the policy's own outputs
+    /// cost nothing to keep (tables).
+    fn snapshot(&self) -> Option<Box<dyn ReferenceModel>> {
+        None
+    }
+
     /// The number of trainable scalars.
     fn num_params(&self) -> usize;
 

@@ -178,6 +178,13 @@ impl Default for TrainConfig {
 }
 
 impl TrainConfig {
+    /// Whether a checkpoint is written once `step` optimizer steps are done: every
+    /// `checkpoint_every` steps, when it is set.
+    pub fn checkpoint_due(&self, step: usize) -> bool {
+        self.checkpoint_every
+            .is_some_and(|every| step.is_multiple_of(every))
+    }
+
     /// Fills every field left out with `defaults`. `steps` and `epochs` are filled only when
     /// neither is given, the warmup only when neither `warmup_steps` nor `warmup_ratio` is.
     pub fn resolve(&mut self, defaults: &TrainDefaults) {

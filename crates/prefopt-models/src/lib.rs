@@ -9,6 +9,7 @@
 pub mod assets;
 pub mod causal_lm;
 pub mod checkpoint;
+pub mod optimizer_step;
 pub mod packing;
 pub mod reward_model;
 pub mod sampling;

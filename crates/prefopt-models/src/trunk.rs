@@ -1,7 +1,7 @@
 //! [`TrunkConfig`]: the causal-LM trunk under a value head or a reward head, loaded from a model
 //! file or randomly initialized.
 
-use crate::causal_lm::{CausalLm, CausalLmConfig, load_model};
+use crate::causal_lm::{CausalLm, CausalLmConfig, load_model, validate_model_source};
 use crate::packing::initialize_now;
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::{ConfigError, PrefoptError};
@@ -53,23 +53,15 @@ impl TrunkConfig {
     }
 
     /// Refuses no source or more than one, and an architecture that does not fit together;
-    /// `field` is where the trunk sits in the config (e.g. `algorithm.value_model`).
+    /// `field` is where the trunk sits in the config (e.g. `algorithm.value_model`)
+    /// ([`validate_model_source`]).
     pub fn validate(&self, field: &str) -> Result<(), ConfigError> {
-        let sources = usize::from(self.model.is_some())
-            + usize::from(self.tiny)
-            + usize::from(self.architecture.is_some());
-        if sources != 1 {
-            return Err(ConfigError::new(
-                format!("{field}.model"),
-                "give exactly one of `model = \"file.gguf\"`, `tiny = true` or an `architecture` table",
-            ));
-        }
-        if let Some(architecture) = &self.architecture {
-            architecture.validate(field).map_err(|error| {
-                ConfigError::new(format!("{field}.architecture"), error.to_string())
-            })?;
-        }
-        Ok(())
+        validate_model_source(
+            field,
+            self.model.is_some(),
+            self.tiny,
+            self.architecture.as_ref(),
+        )
     }
 
     /// Builds the trunk on `device` and returns it with its architecture. A random trunk is drawn

@@ -2,12 +2,13 @@
 
 use crate::causal_lm::{CausalLm, CausalLmConfig};
 use crate::checkpoint::{load_module, save_module};
+use crate::optimizer_step::step_module;
 use crate::packing::Packed;
 use crate::trunk::TrunkConfig;
 use prefopt_core::burn;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::nn::{Initializer, Linear, LinearConfig};
-use prefopt_core::burn::optim::{GradientsParams, ModuleOptimizer};
+use prefopt_core::burn::optim::ModuleOptimizer;
 use prefopt_core::burn::tensor::{Device, Gradients, Int, Tensor, TensorData};
 use prefopt_core::{PrefoptError, SequenceBatch};
 use std::path::Path;
@@ -86,8 +87,7 @@ impl ValueModel {
         lr: f64,
         grads: &mut Gradients,
     ) {
-        let grads = GradientsParams::from_module(grads, self);
-        *self = optimizer.step(lr, self.clone(), grads);
+        step_module(self, optimizer, lr, grads);
     }
 
     /// Writes the parameters with their ids (a burnpack file).

@@ -60,6 +60,36 @@ pub struct CheckpointState {
     pub files: BTreeMap<String, FileDigest>,
 }
 
+impl CheckpointState {
+    /// The state of a resumable checkpoint after `step` steps of a run seeded with `seed` and
+    /// trained `wall_seconds` so far on `schedule`, recording the next step's learning rate; no
+    /// data position and no file digests (the writer adds those).
+    pub fn resumable_at(step: usize, seed: u64, wall_seconds: f64, schedule: LrSchedule) -> Self {
+        Self {
+            step,
+            seed,
+            wall_seconds,
+            resumable: true,
+            schedule: Some(schedule),
+            learning_rate: Some(schedule.lr(step)),
+            ..Self::default()
+        }
+    }
+
+    /// Refuses to resume a run seeded with `seed` from this state, read from the checkpoint
+    /// `dir`, when the checkpoint was trained with another seed (its batches would differ).
+    pub fn check_seed(&self, dir: &Path, seed: u64) -> Result<(), PrefoptError> {
+        if self.seed != seed {
+            return Err(PrefoptError::Incompatible(format!(
+                "{}: the checkpoint was trained with seed {}, this run has seed {seed}",
+                dir.display(),
+                self.seed
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// The size and FNV-1a 64-bit digest of a file.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FileDigest {

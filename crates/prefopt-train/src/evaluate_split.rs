@@ -2,7 +2,7 @@
 //! `eval_rewards/accuracies`, `eval_rewards/margins`, ... (transformers prefixes every metric of
 //! an evaluation with `eval_`).
 
-use crate::pairs::task_batch_output;
+use crate::pairs::{Scored, task_batch_output};
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::{
     MetricValues, ObjectiveOutput, Policy, PreferenceObjective, PrefoptError, ReferenceModel,
@@ -57,7 +57,8 @@ impl MetricMeans {
 }
 
 /// The objective on every example of the task's `Eval` split, in batches of `batch_size`, the
-/// policy's outputs read without any backward pass or update; `None` when the task has no
+/// policy's outputs read without any backward pass or update (from its snapshot without
+/// autodiff, [`Policy::snapshot`], when it has one); `None` when the task has no
 /// held-out examples. Metrics are means over examples, named `eval_loss`, `eval_<metric>`.
 pub fn evaluate_split(
     objective: &dyn PreferenceObjective,
@@ -73,9 +74,14 @@ pub fn evaluate_split(
     };
     let mut means = MetricMeans::default();
     let indices: Vec<usize> = (0..examples).collect();
+    let snapshot = policy.snapshot();
+    let scored = match &snapshot {
+        Some(snapshot) => Scored::Snapshot(&**snapshot),
+        None => Scored::Policy(policy),
+    };
     for chunk in indices.chunks(batch_size.max(1)) {
         let batch = task.batch_at(Split::Eval, chunk, device)?;
-        let output = task_batch_output(objective, policy, reference, &batch)?;
+        let output = task_batch_output(objective, scored, reference, &batch)?;
         means.add(&output, chunk.len())?;
     }
     Ok(Some(means.means("eval_")))

@@ -5,7 +5,7 @@ use crate::checkpoint::{CheckpointState, prune_checkpoints, restore_training, wr
 use crate::evaluate::KnownAnswer;
 use crate::evaluate_split::{MetricMeans, evaluate_split};
 use crate::optimizer::{StepReport, TrainingOptimizer, probe_batch};
-use crate::pairs::{NoReference, objective_name, task_batch_output};
+use crate::pairs::{NoReference, Scored, objective_name, task_batch_output};
 use crate::reference_cache::ReferenceCache;
 use crate::schedule::LrSchedule;
 use crate::step_batches::{StepBatches, first_sequences};
@@ -158,14 +158,7 @@ impl Algorithm for Offline {
         let mut earlier_seconds = 0.0;
         if let Some(dir) = &ctx.control.resume_from {
             let (restored, state) = restore_training(dir, &mut *policy, optimizer)?;
-            if state.seed != ctx.seed {
-                return Err(PrefoptError::Incompatible(format!(
-                    "{}: the checkpoint was trained with seed {}, this run has seed {}",
-                    dir.display(),
-                    state.seed,
-                    ctx.seed
-                )));
-            }
+            state.check_seed(dir, ctx.seed)?;
             if let Some(recorded) = state.schedule.filter(|recorded| *recorded != schedule) {
                 return Err(PrefoptError::Incompatible(format!(
                     "{}: the checkpoint's learning-rate schedule ({recorded:?}) differs from \
@@ -205,14 +198,8 @@ impl Algorithm for Offline {
                 return Ok(None);
             };
             let state = CheckpointState {
-                step,
-                seed,
-                wall_seconds: wall(),
-                resumable: true,
-                schedule: Some(schedule),
-                learning_rate: Some(schedule.lr(step)),
                 data: batches.order().map(|order| order.position(step)),
-                files: Default::default(),
+                ..CheckpointState::resumable_at(step, seed, wall(), schedule)
             };
             let written = write_checkpoint(dir, policy, optimizer.module_optimizer(), state)?;
             if let Some(keep) = train.keep_checkpoints {
@@ -265,18 +252,20 @@ impl Algorithm for Offline {
                 ctx.sink.log(done, &values)?;
             }
             let step = done + 1;
-            if train
-                .checkpoint_every
-                .is_some_and(|every| step % every == 0)
-            {
+            if train.checkpoint_due(step) {
                 checkpoint(step, &*policy, &optimizer, &batches)?;
             }
             ctx.sink.progress(step, total);
         }
         // The state reached: loss and metrics at the trained parameters, and the evaluation.
         let mut means = MetricMeans::default();
+        let snapshot = policy.snapshot();
+        let scored = match &snapshot {
+            Some(snapshot) => Scored::Snapshot(&**snapshot),
+            None => Scored::Policy(&*policy),
+        };
         for batch in batches.micro_batches(finished, &device)?.iter().take(1) {
-            let output = task_batch_output(&*self.objective, &*policy, &*reference, batch)?;
+            let output = task_batch_output(&*self.objective, scored, &*reference, batch)?;
             means
                 .add(&output, batch.len())
                 .map_err(|error| at_step(error, finished))?;

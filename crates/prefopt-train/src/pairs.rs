@@ -6,13 +6,44 @@ use prefopt_core::{
     PrefoptError, ReferenceModel, SequenceBatch, TaskBatch, UnpairedBatch, UnpairedLogps,
 };
 
+/// The model whose log-probs an objective scores: the policy being trained (tracked by
+/// autodiff), or a snapshot of it without autodiff, for metrics that are only read
+/// ([`Policy::snapshot`]).
+#[derive(Clone, Copy)]
+pub enum Scored<'a> {
+    /// The policy itself.
+    Policy(&'a dyn Policy),
+    /// The policy's current parameters without autodiff.
+    Snapshot(&'a dyn ReferenceModel),
+}
+
+impl Scored<'_> {
+    /// `log pi(y | x)` per sequence.
+    ///
+    /// # Shapes
+    /// `[batch]`.
+    pub fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
+        match self {
+            Scored::Policy(policy) => policy.sequence_logps(batch),
+            Scored::Snapshot(snapshot) => snapshot.sequence_logps(batch),
+        }
+    }
+}
+
+impl<'a> From<&'a dyn Policy> for Scored<'a> {
+    fn from(policy: &'a dyn Policy) -> Self {
+        Scored::Policy(policy)
+    }
+}
+
 /// Runs the policy once over `[chosen; rejected]` (one forward pass for both halves) and the
 /// reference over the same, and splits the results into [`PairLogps`].
-pub fn pair_logps(
-    policy: &dyn Policy,
+pub fn pair_logps<'a>(
+    policy: impl Into<Scored<'a>>,
     reference: &dyn ReferenceModel,
     batch: &PreferenceBatch,
 ) -> PairLogps {
+    let policy = policy.into();
     let pairs = batch.len();
     let both = SequenceBatch::concat(batch.chosen.clone(), batch.rejected.clone());
     let (policy_chosen, policy_rejected) = halves(policy.sequence_logps(&both), pairs);
@@ -33,52 +64,23 @@ pub fn pair_logps(
 /// rejected ones undesirable, and the KL baseline uses mismatched pairs, prompt `i` with the
 /// completion of sequence `i + 1` (Ethayarajh et al. 2024, arXiv:2402.01306, §4.1; TRL's
 /// `KTOTrainer`). One policy forward pass covers the completions and the mismatched pairs.
-pub fn unpaired_logps(
-    policy: &dyn Policy,
+pub fn unpaired_logps<'a>(
+    policy: impl Into<Scored<'a>>,
     reference: &dyn ReferenceModel,
     batch: &PreferenceBatch,
 ) -> UnpairedLogps {
-    let pairs = batch.len();
-    let device = batch.chosen.prompts.device();
-    let completions = SequenceBatch::concat(batch.chosen.clone(), batch.rejected.clone());
-    let mismatched = SequenceBatch {
-        prompts: completions.prompts.clone(),
-        prompt_mask: completions.prompt_mask.clone(),
-        completions: roll_int(completions.completions.clone()),
-        completion_mask: roll(completions.completion_mask.clone()),
-    };
-    let all = SequenceBatch::concat(completions.clone(), mismatched);
-    let count = 2 * pairs;
-    let (policy_logps, kl_policy) = halves(policy.sequence_logps(&all), count);
-    let (reference_logps, kl_reference) = halves(reference.sequence_logps(&all), count);
-    UnpairedLogps {
-        policy: policy_logps,
-        reference: reference_logps,
-        desirable: Tensor::cat(
-            vec![
-                Tensor::ones([pairs], &device),
-                Tensor::zeros([pairs], &device),
-            ],
-            0,
-        ),
-        tokens: completions.completion_tokens(),
-        kl_policy,
-        kl_reference,
-        weights: batch
-            .weights
-            .as_ref()
-            .map(|w| Tensor::cat(vec![w.clone(), w.clone()], 0)),
-    }
+    unpaired_batch_logps(policy, reference, &UnpairedBatch::from_pairs(batch))
 }
 
 /// Log-probs of unpaired completions (KTO's data, Ethayarajh et al. 2024, arXiv:2402.01306),
 /// with the KL baseline from mismatched pairs as [`unpaired_logps`] builds it: prompt `i` with
 /// the completion of sequence `i + 1`. One policy forward pass covers both.
-pub fn unpaired_batch_logps(
-    policy: &dyn Policy,
+pub fn unpaired_batch_logps<'a>(
+    policy: impl Into<Scored<'a>>,
     reference: &dyn ReferenceModel,
     batch: &UnpairedBatch,
 ) -> UnpairedLogps {
+    let policy = policy.into();
     let count = batch.len();
     let completions = batch.sequences.clone();
     let mismatched = SequenceBatch {
@@ -107,9 +109,9 @@ pub fn unpaired_batch_logps(
 /// # Errors
 /// [`PrefoptError::Incompatible`] naming the objective when a paired objective meets unpaired
 /// data.
-pub fn task_batch_output(
+pub fn task_batch_output<'a>(
     objective: &dyn PreferenceObjective,
-    policy: &dyn Policy,
+    policy: impl Into<Scored<'a>>,
     reference: &dyn ReferenceModel,
     batch: &TaskBatch,
 ) -> Result<ObjectiveOutput, PrefoptError> {
@@ -145,9 +147,9 @@ fn no_unpaired_loss(objective: &dyn PreferenceObjective) -> PrefoptError {
 }
 
 /// The objective's output on a batch, through the data kind it declares.
-pub fn objective_output(
+pub fn objective_output<'a>(
     objective: &dyn PreferenceObjective,
-    policy: &dyn Policy,
+    policy: impl Into<Scored<'a>>,
     reference: &dyn ReferenceModel,
     batch: &PreferenceBatch,
 ) -> Result<ObjectiveOutput, PrefoptError> {

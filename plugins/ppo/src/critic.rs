@@ -4,10 +4,12 @@
 
 use prefopt_core::burn;
 use prefopt_core::burn::module::{Module, Param};
-use prefopt_core::burn::optim::{GradientsParams, ModuleOptimizer};
+use prefopt_core::burn::optim::ModuleOptimizer;
 use prefopt_core::burn::tensor::{Device, Gradients, Tensor};
 use prefopt_core::{PrefoptError, SequenceBatch};
 use prefopt_models::ValueModel;
+use prefopt_models::checkpoint::{load_module, save_module};
+use prefopt_models::optimizer_step::step_module;
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -64,7 +66,7 @@ impl CriticModel {
         grads: &mut Gradients,
     ) {
         match self {
-            CriticModel::Table(table) => table.apply_gradients(optimizer, lr, grads),
+            CriticModel::Table(table) => step_module(table, optimizer, lr, grads),
             CriticModel::Model(model) => model.apply_gradients(optimizer, lr, grads),
         }
     }
@@ -72,7 +74,7 @@ impl CriticModel {
     /// Writes the parameters with their ids (a burnpack file).
     pub fn save(&self, path: &Path) -> Result<(), PrefoptError> {
         match self {
-            CriticModel::Table(table) => table.save(path),
+            CriticModel::Table(table) => save_module(table, path),
             CriticModel::Model(model) => model.save(path),
         }
     }
@@ -111,31 +113,11 @@ impl ValueTable {
         self.values.val().select(0, contexts).unsqueeze_dim(1)
     }
 
-    /// One optimizer step with the critic's share of `grads` (taken out of them).
-    pub fn apply_gradients(
-        &mut self,
-        optimizer: &mut ModuleOptimizer,
-        lr: f64,
-        grads: &mut Gradients,
-    ) {
-        let grads = GradientsParams::from_module(grads, self);
-        *self = optimizer.step(lr, self.clone(), grads);
-    }
-
-    /// Writes the values with their parameter ids (a burnpack file).
-    pub fn save(&self, path: &Path) -> Result<(), PrefoptError> {
-        self.clone()
-            .save_file(path)
-            .map_err(|error| burnpack_error(path, error))
-    }
-
-    /// Restores what [`save`](Self::save) wrote, refusing a table of another size.
+    /// Restores the values a checkpoint holds (a burnpack file), refusing a table of another
+    /// size.
     pub fn load(&mut self, path: &Path) -> Result<(), PrefoptError> {
         let expected = self.values.dims();
-        let loaded = self
-            .clone()
-            .try_load_file(path)
-            .map_err(|error| burnpack_error(path, error))?;
+        let loaded = load_module(self, path)?;
         if loaded.values.dims() != expected {
             return Err(PrefoptError::Incompatible(format!(
                 "{}: the checkpoint's critic holds {:?} values, the task has {expected:?} contexts",
@@ -145,12 +127,5 @@ impl ValueTable {
         }
         *self = loaded;
         Ok(())
-    }
-}
-
-fn burnpack_error(path: &Path, error: impl std::fmt::Display) -> PrefoptError {
-    PrefoptError::Io {
-        path: path.to_path_buf(),
-        source: std::io::Error::other(error.to_string()),
     }
 }

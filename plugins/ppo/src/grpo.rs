@@ -1,7 +1,6 @@
 //! `[algorithm] type = "grpo"`: group relative policy optimization (Shao et al. 2024,
 //! arXiv:2402.03300; TRL's `GRPOTrainer`).
 
-use crate::critic::CriticKind;
 use crate::groups::{batch_moments, group_moments};
 use crate::kl::KlEstimator;
 use crate::onpolicy::{Common, OnPolicy, Planned, run_on_policy};
@@ -114,16 +113,12 @@ impl OnPolicy for Grpo {
     }
 
     fn common(&self) -> Common<'_> {
-        Common {
-            rollouts: self.rollouts,
-            per_prompt: self.num_generations,
-            kl_coef: self.kl_coef,
-            adaptive: None,
-            critic: CriticKind::None,
-            value_model: None,
-            sampling: self.sampling.as_ref(),
-            missing_eos_penalty: None,
-        }
+        Common::critic_free(
+            self.rollouts,
+            self.num_generations,
+            self.kl_coef,
+            self.sampling.as_ref(),
+        )
     }
 
     fn plan(
@@ -134,12 +129,7 @@ impl OnPolicy for Grpo {
     ) -> Result<Planned, PrefoptError> {
         let kl = sequence_kl(rollout, self.kl_estimator);
         let rewards: Vec<f64> = match self.kl_placement {
-            KlPlacement::Reward => rollout
-                .scores
-                .iter()
-                .zip(&kl)
-                .map(|(score, kl)| score - beta * kl)
-                .collect(),
+            KlPlacement::Reward => kl_penalized_rewards(&rollout.scores, &kl, beta),
             KlPlacement::Loss => rollout.scores.clone(),
         };
         let groups = group_moments(rollout, &rewards);
@@ -201,6 +191,17 @@ pub fn sequence_kl(rollout: &Rollout, estimator: KlEstimator) -> Vec<f64> {
     rollout.sequence_sums(&kl)
 }
 
+/// Each completion's reward with the KL to the reference subtracted, `R = r - beta sum_t kl_t`
+/// (the KL in the reward, as RLOO and GRPO with `kl_placement = "reward"` take it; Ahmadian et
+/// al. 2024, arXiv:2402.14740, eq. 6); `scores` and `kl` per completion ([`sequence_kl`]).
+pub fn kl_penalized_rewards(scores: &[f64], kl: &[f64], beta: f64) -> Vec<f64> {
+    scores
+        .iter()
+        .zip(kl)
+        .map(|(score, kl)| score - beta * kl)
+        .collect()
+}
+
 /// The per-token mean KL estimate over the rollout's tokens (TRL's GRPO and RLOO `kl`).
 pub fn token_mean_kl(rollout: &Rollout, estimator: KlEstimator) -> f64 {
     let weights = rollout.token_weights();
@@ -251,22 +252,17 @@ impl Algorithm for Grpo {
 
     fn validate(&self) -> Result<(), ConfigError> {
         validate::kl_coef(self.kl_coef, None)?;
-        if self.num_generations < 2 {
-            return Err(ConfigError::new(
-                "num_generations",
-                format!(
-                    "a group needs at least 2 completions to have a mean to compare with, got {}",
-                    self.num_generations
-                ),
-            ));
-        }
-        validate::positive("epsilon", self.epsilon)?;
-        if let Some(high) = self.epsilon_high {
-            validate::positive("epsilon_high", high)?;
-        }
-        validate::at_least_one("num_iterations", self.num_iterations)?;
-        validate::at_least_one("steps_per_generation", self.steps_per_generation)?;
-        validate::non_negative("entropy_coef", self.entropy_coef)?;
+        validate::group_size(
+            self.num_generations,
+            "a group needs at least 2 completions to have a mean to compare with",
+        )?;
+        validate::clipped_updates(
+            self.epsilon,
+            self.epsilon_high,
+            self.num_iterations,
+            self.steps_per_generation,
+            self.entropy_coef,
+        )?;
         validate::rollouts(self.rollouts, self.num_generations, "num_generations")?;
         validate::sampling(self.sampling.as_ref())
     }

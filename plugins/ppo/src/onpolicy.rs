@@ -45,6 +45,28 @@ pub struct Common<'a> {
     pub missing_eos_penalty: Option<f64>,
 }
 
+impl<'a> Common<'a> {
+    /// The settings of an algorithm without a critic, a KL controller or an EOS penalty (GRPO,
+    /// RLOO): `per_prompt` completions per prompt in sampled mode, beta fixed at `kl_coef`.
+    pub fn critic_free(
+        rollouts: RolloutMode,
+        per_prompt: usize,
+        kl_coef: f64,
+        sampling: Option<&'a SamplingOptions>,
+    ) -> Self {
+        Self {
+            rollouts,
+            per_prompt,
+            kl_coef,
+            adaptive: None,
+            critic: CriticKind::None,
+            value_model: None,
+            sampling,
+            missing_eos_penalty: None,
+        }
+    }
+}
+
 /// What an algorithm makes of a rollout.
 #[derive(Debug, Clone)]
 pub struct Planned {
@@ -234,13 +256,7 @@ pub fn run_on_policy(
             optimizer,
             model.as_mut().zip(critic_optimizer),
         )?;
-        if state.seed != seed {
-            return Err(PrefoptError::Incompatible(format!(
-                "{}: the checkpoint was trained with seed {}, this run has seed {seed}",
-                dir.display(),
-                state.seed
-            )));
-        }
+        state.check_seed(dir, seed)?;
         optimizer = restored;
         critic = model.zip(restored_critic);
         controller.value = rl.kl_coef;
@@ -263,15 +279,7 @@ pub fn run_on_policy(
                       optimizer: &TrainingOptimizer,
                       critic: &Option<(CriticModel, ModuleOptimizer)>,
                       kl_coef: f64| {
-        let state = CheckpointState {
-            step,
-            seed,
-            wall_seconds: wall(),
-            resumable: true,
-            schedule: Some(schedule),
-            learning_rate: Some(schedule.lr(step)),
-            ..CheckpointState::default()
-        };
+        let state = CheckpointState::resumable_at(step, seed, wall(), schedule);
         ctx.out_dir
             .as_deref()
             .map(|dir| {
@@ -379,10 +387,7 @@ pub fn run_on_policy(
         }
         last = values;
         let step = done + 1;
-        if train
-            .checkpoint_every
-            .is_some_and(|every| step % every == 0)
-        {
+        if train.checkpoint_due(step) {
             checkpoint(step, &*policy, &optimizer, &critic, controller.value)?;
         }
         ctx.sink.progress(step, steps);

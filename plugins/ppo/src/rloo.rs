@@ -1,9 +1,8 @@
 //! `[algorithm] type = "rloo"`: REINFORCE with a leave-one-out baseline (Ahmadian et al. 2024,
 //! arXiv:2402.14740; Kool et al. 2019; TRL's `RLOOTrainer`).
 
-use crate::critic::CriticKind;
 use crate::groups::{batch_moments, group_moments};
-use crate::grpo::{STD_EPSILON, reward_metrics, sequence_kl, token_mean_kl};
+use crate::grpo::{STD_EPSILON, kl_penalized_rewards, reward_metrics, sequence_kl, token_mean_kl};
 use crate::kl::KlEstimator;
 use crate::onpolicy::{Common, OnPolicy, Planned, run_on_policy};
 use crate::rollout::{Rollout, RolloutMode};
@@ -76,16 +75,12 @@ impl OnPolicy for Rloo {
     }
 
     fn common(&self) -> Common<'_> {
-        Common {
-            rollouts: self.rollouts,
-            per_prompt: self.num_generations,
-            kl_coef: self.kl_coef,
-            adaptive: None,
-            critic: CriticKind::None,
-            value_model: None,
-            sampling: self.sampling.as_ref(),
-            missing_eos_penalty: None,
-        }
+        Common::critic_free(
+            self.rollouts,
+            self.num_generations,
+            self.kl_coef,
+            self.sampling.as_ref(),
+        )
     }
 
     fn plan(
@@ -95,12 +90,7 @@ impl OnPolicy for Rloo {
         beta: f64,
     ) -> Result<Planned, PrefoptError> {
         let kl = sequence_kl(rollout, self.kl_estimator);
-        let rewards: Vec<f64> = rollout
-            .scores
-            .iter()
-            .zip(&kl)
-            .map(|(score, kl)| score - beta * kl)
-            .collect();
+        let rewards = kl_penalized_rewards(&rollout.scores, &kl, beta);
         let groups = group_moments(rollout, &rewards);
         let mut sizes = vec![0usize; rollout.prompts];
         for &prompt in &rollout.prompt_of {
@@ -158,22 +148,17 @@ impl Algorithm for Rloo {
 
     fn validate(&self) -> Result<(), ConfigError> {
         validate::kl_coef(self.kl_coef, None)?;
-        if self.num_generations < 2 {
-            return Err(ConfigError::new(
-                "num_generations",
-                format!(
-                    "a leave-one-out baseline needs at least 2 completions per prompt, got {}",
-                    self.num_generations
-                ),
-            ));
-        }
-        validate::positive("epsilon", self.epsilon)?;
-        if let Some(high) = self.epsilon_high {
-            validate::positive("epsilon_high", high)?;
-        }
-        validate::at_least_one("num_iterations", self.num_iterations)?;
-        validate::at_least_one("steps_per_generation", self.steps_per_generation)?;
-        validate::non_negative("entropy_coef", self.entropy_coef)?;
+        validate::group_size(
+            self.num_generations,
+            "a leave-one-out baseline needs at least 2 completions per prompt",
+        )?;
+        validate::clipped_updates(
+            self.epsilon,
+            self.epsilon_high,
+            self.num_iterations,
+            self.steps_per_generation,
+            self.entropy_coef,
+        )?;
         validate::rollouts(self.rollouts, self.num_generations, "num_generations")?;
         validate::sampling(self.sampling.as_ref())
     }

@@ -58,7 +58,11 @@ impl<'t> SampledAnswer<'t> {
             .map(|generation| generation.tokens)
             .collect();
         let batch = SequenceBatch::from_ids(&self.prompts, &completions, pad, device)?;
-        let logps = host_values(policy.sequence_logps(&batch).detach());
+        // Read only: from the policy's snapshot without autodiff, so no graph is kept.
+        let logps = host_values(match policy.snapshot() {
+            Some(snapshot) => snapshot.sequence_logps(&batch),
+            None => policy.sequence_logps(&batch).detach(),
+        });
         let ref_logps = host_values(reference.sequence_logps(&batch));
         let count = logps.len() as f64;
         let kl = logps

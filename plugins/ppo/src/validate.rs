@@ -45,6 +45,37 @@ pub fn at_least_one(field: &str, value: usize) -> Result<(), ConfigError> {
     Ok(())
 }
 
+/// A group of at least 2 completions per prompt (`num_generations`, GRPO's and RLOO's); `why`
+/// says what needs two, and the error adds the value given.
+pub fn group_size(num_generations: usize, why: &str) -> Result<(), ConfigError> {
+    if num_generations < 2 {
+        return Err(ConfigError::new(
+            "num_generations",
+            format!("{why}, got {num_generations}"),
+        ));
+    }
+    Ok(())
+}
+
+/// The clipped-surrogate updates of GRPO and RLOO (TRL's names): `epsilon` and `epsilon_high`
+/// (when given) > 0, at least one pass (`num_iterations`) and one minibatch
+/// (`steps_per_generation`), `entropy_coef` >= 0; checked in that order.
+pub fn clipped_updates(
+    epsilon: f64,
+    epsilon_high: Option<f64>,
+    num_iterations: usize,
+    steps_per_generation: usize,
+    entropy_coef: f64,
+) -> Result<(), ConfigError> {
+    positive("epsilon", epsilon)?;
+    if let Some(high) = epsilon_high {
+        positive("epsilon_high", high)?;
+    }
+    at_least_one("num_iterations", num_iterations)?;
+    at_least_one("steps_per_generation", steps_per_generation)?;
+    non_negative("entropy_coef", entropy_coef)
+}
+
 /// The KL coefficient: >= 0, and > 0 with an adaptive controller (which multiplies it, so 0
 /// would stay 0).
 pub fn kl_coef(value: f64, adaptive: Option<&AdaptiveKl>) -> Result<(), ConfigError> {

@@ -11,7 +11,7 @@ use crate::preference_file::{
 use prefopt_core::burn::tensor::{Device, Tensor, TensorData};
 use prefopt_core::{
     PreferenceBatch, PrefoptError, SequenceBatch, Split, Task, TaskBatch, TextTokenizer,
-    UnpairedBatch,
+    UnpairedBatch, examples_at,
 };
 use rand::rngs::StdRng;
 use std::path::{Path, PathBuf};
@@ -155,6 +155,55 @@ fn tokenize_all<R, E>(
     })
 }
 
+/// What the records of a task's files are read with.
+struct Reading<'a> {
+    config: &'a PreferenceFileConfig,
+    seed: u64,
+    tokenizer: &'a dyn TextTokenizer,
+    /// Appended to text completions (`add_eos`), when set.
+    eos: Option<u32>,
+}
+
+impl Reading<'_> {
+    /// The training and held-out examples of the training file's records and the eval file's
+    /// (when given), each record made an example by `one` ([`split`] takes the held-out part).
+    /// Collects the skipped records' errors and counts the records.
+    fn examples<R, E: Clone>(
+        &self,
+        train: FileRecords<R>,
+        eval: Option<FileRecords<R>>,
+        skipped: &mut Vec<PreferenceFileError>,
+        records: &mut usize,
+        mut one: impl FnMut(
+            &Tokenizing<'_>,
+            crate::preference_file::RecordLocation,
+            &R,
+        ) -> Result<E, PreferenceFileError>,
+    ) -> Result<(Vec<E>, Vec<E>), PrefoptError> {
+        let config = self.config;
+        let mut tokenize = |path: &Path, file: FileRecords<R>| {
+            let settings = Tokenizing {
+                tokenizer: self.tokenizer,
+                truncation: config.truncation(),
+                eos: self.eos,
+                path,
+            };
+            tokenize_all(file, config.on_bad_example, |at, record| {
+                one(&settings, at, record)
+            })
+        };
+        let train = tokenize(&config.path, train)?;
+        let eval = match eval {
+            Some(file) => Some(tokenize(
+                config.eval_path.as_deref().expect("eval file read"),
+                file,
+            )?),
+            None => None,
+        };
+        split(config, self.seed, train, eval, skipped, records)
+    }
+}
+
 impl PreferenceFileTask {
     /// Reads `config.path` (and `config.eval_path`), tokenizes every record with `tokenizer`,
     /// truncates, checks, and splits off the held-out examples.
@@ -198,6 +247,12 @@ impl PreferenceFileTask {
             Some(path) => Some(read_file(path, kind_format, config.on_bad_example)?),
             None => None,
         };
+        let reading = Reading {
+            config,
+            seed,
+            tokenizer,
+            eos,
+        };
         let mut skipped = Vec::new();
         let mut records = 0;
         let data = match contents {
@@ -205,43 +260,35 @@ impl PreferenceFileTask {
                 format,
                 records: file,
             } => {
-                let mut pairs = |path: &Path, file: FileRecords<_>| {
-                    let settings = Tokenizing {
-                        tokenizer,
-                        truncation: config.truncation(),
-                        eos,
-                        path,
-                    };
-                    tokenize_all(file, config.on_bad_example, |at, record| {
+                let eval = eval_contents.map(|contents| match contents {
+                    FileContents::Paired { records, .. } => records,
+                    FileContents::Unpaired { .. } => unreachable!("read in the paired format"),
+                });
+                let (train, eval) = reading.examples(
+                    file,
+                    eval,
+                    &mut skipped,
+                    &mut records,
+                    |settings, at, record| {
                         settings.pair(at, record, format.prompt_field(), &mut counts)
-                    })
-                };
-                let train = pairs(&config.path, file)?;
-                let eval = match eval_contents {
-                    Some(FileContents::Paired { records, .. }) => Some(pairs(
-                        config.eval_path.as_deref().expect("eval file read"),
-                        records,
-                    )?),
-                    Some(FileContents::Unpaired { .. }) => {
-                        unreachable!("read in the paired format")
-                    }
-                    None => None,
-                };
-                let (train, eval) = split(config, seed, train, eval, &mut skipped, &mut records)?;
+                    },
+                )?;
                 TaskData::Pairs { train, eval }
             }
             FileContents::Unpaired {
                 format,
                 records: file,
             } => {
-                let mut unpaired = |path: &Path, file: FileRecords<_>| {
-                    let settings = Tokenizing {
-                        tokenizer,
-                        truncation: config.truncation(),
-                        eos,
-                        path,
-                    };
-                    tokenize_all(file, config.on_bad_example, |at, record| {
+                let eval = eval_contents.map(|contents| match contents {
+                    FileContents::Unpaired { records, .. } => records,
+                    FileContents::Paired { .. } => unreachable!("read in the unpaired format"),
+                });
+                let (train, eval) = reading.examples(
+                    file,
+                    eval,
+                    &mut skipped,
+                    &mut records,
+                    |settings, at, record| {
                         settings.unpaired(
                             at,
                             record,
@@ -249,20 +296,8 @@ impl PreferenceFileTask {
                             format.completion_field(),
                             &mut counts,
                         )
-                    })
-                };
-                let train = unpaired(&config.path, file)?;
-                let eval = match eval_contents {
-                    Some(FileContents::Unpaired { records, .. }) => Some(unpaired(
-                        config.eval_path.as_deref().expect("eval file read"),
-                        records,
-                    )?),
-                    Some(FileContents::Paired { .. }) => {
-                        unreachable!("read in the unpaired format")
-                    }
-                    None => None,
-                };
-                let (train, eval) = split(config, seed, train, eval, &mut skipped, &mut records)?;
+                    },
+                )?;
                 TaskData::Unpaired { train, eval }
             }
         };
@@ -408,10 +443,10 @@ impl PreferenceFileTask {
         let prompts: Vec<Vec<u32>> = pairs.iter().map(|p| p.prompt.clone()).collect();
         let chosen: Vec<Vec<u32>> = pairs.iter().map(|p| p.chosen.clone()).collect();
         let rejected: Vec<Vec<u32>> = pairs.iter().map(|p| p.rejected.clone()).collect();
+        let batch = PreferenceBatch::from_ids(&prompts, &chosen, &rejected, self.pad_id, device)?;
         Ok(PreferenceBatch {
-            chosen: SequenceBatch::from_ids(&prompts, &chosen, self.pad_id, device)?,
-            rejected: SequenceBatch::from_ids(&prompts, &rejected, self.pad_id, device)?,
             weights: self.weights(pairs.iter().map(|p| p.weight), device),
+            ..batch
         })
     }
 
@@ -554,29 +589,15 @@ impl Task for PreferenceFileTask {
         indices: &[usize],
         device: &Device,
     ) -> Result<TaskBatch, PrefoptError> {
-        let n = self.len(split);
-        if indices.is_empty() {
-            return Err(PrefoptError::Data(format!(
-                "a batch of the {} split needs at least one index",
-                split.as_str()
-            )));
-        }
-        if let Some(&bad) = indices.iter().find(|&&i| i >= n) {
-            return Err(PrefoptError::Data(format!(
-                "index {bad} is out of range: the {} split has {n} examples",
-                split.as_str()
-            )));
-        }
         match &self.data {
             TaskData::Pairs { train, eval } => {
                 let examples = if split == Split::Train { train } else { eval };
-                let picked: Vec<&TokenizedPair> = indices.iter().map(|&i| &examples[i]).collect();
+                let picked = examples_at(examples, split, indices, "example")?;
                 Ok(TaskBatch::Pairs(self.pairs_batch(&picked, device)?))
             }
             TaskData::Unpaired { train, eval } => {
                 let examples = if split == Split::Train { train } else { eval };
-                let picked: Vec<&TokenizedUnpaired> =
-                    indices.iter().map(|&i| &examples[i]).collect();
+                let picked = examples_at(examples, split, indices, "example")?;
                 Ok(TaskBatch::Unpaired(self.unpaired_batch(&picked, device)?))
             }
         }

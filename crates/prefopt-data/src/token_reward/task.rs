@@ -5,7 +5,7 @@ use super::pairs::{TokenPair, draw_pairs};
 use super::reward::TokenSetReward;
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::{
-    PreferenceBatch, PrefoptError, RewardModel, SequenceBatch, Split, Task, TaskBatch,
+    PreferenceBatch, PrefoptError, RewardModel, Split, Task, TaskBatch, examples_at, held_out_count,
 };
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -90,11 +90,7 @@ impl TokenRewardTask {
             config.stop_tokens.first().copied(),
             &mut pair_rng,
         );
-        let held = if config.eval_fraction > 0.0 && pairs.len() >= 2 {
-            ((config.eval_fraction * pairs.len() as f64).round() as usize).clamp(1, pairs.len() - 1)
-        } else {
-            0
-        };
+        let held = held_out_count(pairs.len(), config.eval_fraction);
         let eval = pairs.split_off(pairs.len() - held);
         Ok(Self {
             prompts,
@@ -120,15 +116,16 @@ impl TokenRewardTask {
 
 /// `[chosen; rejected]` of `pairs` as a preference batch (right-padded, unweighted).
 fn collate(pairs: &[&TokenPair], device: &Device) -> Result<PreferenceBatch, PrefoptError> {
-    let prompts: Vec<Vec<u32>> = pairs.iter().map(|pair| pair.prompt.clone()).collect();
     let side = |pick: fn(&TokenPair) -> &Vec<u32>| -> Vec<Vec<u32>> {
         pairs.iter().map(|pair| pick(pair).clone()).collect()
     };
-    Ok(PreferenceBatch {
-        chosen: SequenceBatch::from_ids(&prompts, &side(|pair| &pair.chosen), PAD, device)?,
-        rejected: SequenceBatch::from_ids(&prompts, &side(|pair| &pair.rejected), PAD, device)?,
-        weights: None,
-    })
+    PreferenceBatch::from_ids(
+        &side(|pair| &pair.prompt),
+        &side(|pair| &pair.chosen),
+        &side(|pair| &pair.rejected),
+        PAD,
+        device,
+    )
 }
 
 impl Task for TokenRewardTask {
@@ -172,19 +169,7 @@ impl Task for TokenRewardTask {
         indices: &[usize],
         device: &Device,
     ) -> Result<TaskBatch, PrefoptError> {
-        let pairs = self.pairs(split);
-        let picked = indices
-            .iter()
-            .map(|&index| {
-                pairs.get(index).ok_or_else(|| {
-                    PrefoptError::Data(format!(
-                        "token_reward: {} pair {index} does not exist ({} pairs)",
-                        split.as_str(),
-                        pairs.len()
-                    ))
-                })
-            })
-            .collect::<Result<Vec<_>, _>>()?;
+        let picked = examples_at(self.pairs(split), split, indices, "pair")?;
         Ok(TaskBatch::Pairs(collate(&picked, device)?))
     }
 }

@@ -17,6 +17,7 @@ mod lora_checkpoint;
 mod lora_export;
 mod mlp;
 mod model;
+mod model_source;
 mod plugin;
 mod policy;
 mod qk_layout;
@@ -42,6 +43,7 @@ pub use lora_export::{
 };
 pub use mlp::FeedForward;
 pub use model::CausalLm;
+pub use model_source::validate_model_source;
 pub use plugin::{CausalLmPolicyConfig, load_policy};
 pub use policy::CausalLmPolicy;
 pub use qk_layout::{

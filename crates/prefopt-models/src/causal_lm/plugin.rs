@@ -4,6 +4,7 @@ use super::config::CausalLmConfig;
 use super::error::CausalLmError;
 use super::hf::{load_model, load_tokenizer};
 use super::lora::LoraConfig;
+use super::model_source::validate_model_source;
 use super::policy::CausalLmPolicy;
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::{
@@ -119,25 +120,12 @@ impl PolicyConfig for CausalLmPolicyConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
-        let sources = usize::from(self.model.is_some())
-            + usize::from(self.tiny)
-            + usize::from(self.architecture.is_some());
-        if sources != 1 {
-            return Err(ConfigError::new(
-                "policy.model",
-                "give exactly one of `model = \"file.gguf\"`, `tiny = true` or a `[policy.architecture]` table",
-            ));
-        }
-        if let Some(architecture) = &self.architecture {
-            architecture
-                .validate("policy.architecture")
-                .map_err(|error| match error {
-                    CausalLmError::Config { field, message, .. } => {
-                        ConfigError::new(format!("policy.architecture.{field}"), message)
-                    }
-                    other => ConfigError::new("policy.architecture", other.to_string()),
-                })?;
-        }
+        validate_model_source(
+            "policy",
+            self.model.is_some(),
+            self.tiny,
+            self.architecture.as_ref(),
+        )?;
         if self.model.is_some() && self.tokenizer.is_some() {
             return Err(ConfigError::new(
                 "policy.tokenizer",

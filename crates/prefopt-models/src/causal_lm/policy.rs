@@ -203,6 +203,11 @@ impl Policy for CausalLmPolicy {
         }
     }
 
+    /// The model as it is now (adapters included) without autodiff.
+    fn snapshot(&self) -> Option<Box<dyn ReferenceModel>> {
+        Some(Box::new(FrozenCausalLm::new(&self.model)))
+    }
+
     /// Every parameter; with LoRA, the adapter factors only (the base is frozen).
     fn num_params(&self) -> usize {
         match self.lora {

@@ -3,12 +3,15 @@
 //! TRL's reward-centering term.
 
 use super::table::RewardTable;
+use crate::rollout::host_values;
 use prefopt_core::burn;
 use prefopt_core::burn::module::{Module, Param};
 use prefopt_core::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
 use prefopt_core::burn::tensor::activation::log_sigmoid;
 use prefopt_core::burn::tensor::{Device, Int, Tensor, TensorData};
-use prefopt_core::{MetricSink, MetricValues, PrefoptError, TabularTruth, Task};
+use prefopt_core::{
+    MetricSink, MetricValues, PreferenceBatch, PrefoptError, TabularTruth, Task, held_out_count,
+};
 use prefopt_train::offline::batch_rng;
 use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
@@ -35,6 +38,92 @@ pub struct FitSettings {
     pub log_every: usize,
     /// Evaluate on the held-out pairs every this many steps.
     pub eval_every: usize,
+}
+
+impl FitSettings {
+    /// Whether step `step` (of `0..=steps`) evaluates on the held-out pairs: every `eval_every`
+    /// steps, and the last.
+    pub fn evaluates(&self, step: usize) -> bool {
+        step.is_multiple_of(self.eval_every) || step == self.steps
+    }
+}
+
+/// Mixed into the seed of the shuffle that picks the held-out pairs.
+const HELD_OUT_STREAM: u64 = 0x5245_5741_5244_5f45;
+
+/// Positions `0..count` split into training and held-out ones, `(train, held_out)`: shuffled
+/// with a generator seeded by `seed`, the first [`held_out_count`]`(count, eval_fraction)` held
+/// out, both lists in the shuffled order.
+pub fn held_out_split(count: usize, eval_fraction: f64, seed: u64) -> (Vec<usize>, Vec<usize>) {
+    let mut order: Vec<usize> = (0..count).collect();
+    order.shuffle(&mut StdRng::seed_from_u64(seed ^ HELD_OUT_STREAM));
+    let train = order.split_off(held_out_count(count, eval_fraction));
+    (train, order)
+}
+
+/// The weight of each pair of `batch`, on the host (1 for an unweighted batch).
+pub fn pair_weights(batch: &PreferenceBatch) -> Vec<f64> {
+    match &batch.weights {
+        Some(weights) => host_values(weights.clone()),
+        None => vec![1.0; batch.len()],
+    }
+}
+
+/// TRL's `RewardTrainer` metrics of scored pairs, names prefixed with `prefix`: `loss` (given),
+/// `accuracy` (how often the chosen completion scores higher) and `margin` (chosen minus
+/// rejected), weighted means over the pairs; `min_reward`, `mean_reward` (weighted) and
+/// `max_reward` over both completions.
+pub fn reward_fit_metrics(
+    chosen: &[f64],
+    rejected: &[f64],
+    weights: &[f64],
+    loss: f64,
+    prefix: &str,
+) -> MetricValues {
+    let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+    let mean = |f: &dyn Fn(usize) -> f64| -> f64 {
+        (0..chosen.len()).map(|i| weights[i] * f(i)).sum::<f64>() / total
+    };
+    let both = chosen.iter().chain(rejected);
+    [
+        ("loss", loss),
+        (
+            "accuracy",
+            mean(&|i| f64::from(u8::from(chosen[i] > rejected[i]))),
+        ),
+        ("margin", mean(&|i| chosen[i] - rejected[i])),
+        (
+            "min_reward",
+            both.clone().copied().fold(f64::INFINITY, f64::min),
+        ),
+        ("mean_reward", mean(&|i| (chosen[i] + rejected[i]) / 2.0)),
+        (
+            "max_reward",
+            both.copied().fold(f64::NEG_INFINITY, f64::max),
+        ),
+    ]
+    .into_iter()
+    .map(|(name, value)| (format!("{prefix}{name}"), value))
+    .collect()
+}
+
+/// The end of a fitting step's bookkeeping: refuses metrics that are not finite, naming the
+/// step, and logs them to `sink` every `log_every` steps and when the step evaluates.
+pub fn log_fit_step(
+    step: usize,
+    values: &MetricValues,
+    settings: &FitSettings,
+    sink: &mut dyn MetricSink,
+) -> Result<(), PrefoptError> {
+    if let Some((name, value)) = values.iter().find(|(_, v)| !v.is_finite()) {
+        return Err(PrefoptError::Numerical(format!(
+            "reward-model step {step}: {name} is {value}"
+        )));
+    }
+    if step.is_multiple_of(settings.log_every) || settings.evaluates(step) {
+        sink.log(step, values)?;
+    }
+    Ok(())
 }
 
 /// Preference pairs as row-major table indices `x * outputs + y`, with weights.
@@ -103,40 +192,17 @@ pub fn task_pairs<'t>(
             .try_to_vec::<i64>()
             .expect("int indices")
     };
-    let weights = match &batch.weights {
-        Some(weights) => weights
-            .clone()
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .expect("f32 weights")
-            .into_iter()
-            .map(f64::from)
-            .collect(),
-        None => vec![1.0; batch.len()],
-    };
     let all = PairSet {
         chosen: indices(&batch.chosen),
         rejected: indices(&batch.rejected),
-        weights,
+        weights: pair_weights(&batch),
     };
     let population = count.is_none();
     if population {
         return Ok((truth, all.clone(), all, true));
     }
-    let mut order: Vec<usize> = (0..all.len()).collect();
-    order.shuffle(&mut StdRng::seed_from_u64(seed ^ 0x5245_5741_5244_5f45));
-    let held = if eval_fraction > 0.0 && all.len() >= 2 {
-        ((eval_fraction * all.len() as f64).round() as usize).clamp(1, all.len() - 1)
-    } else {
-        0
-    };
-    Ok((
-        truth,
-        all.subset(&order[held..]),
-        all.subset(&order[..held]),
-        false,
-    ))
+    let (train, held_out) = held_out_split(all.len(), eval_fraction, seed);
+    Ok((truth, all.subset(&train), all.subset(&held_out), false))
 }
 
 /// The Bradley–Terry loss of TRL's `RewardTrainer` on weighted pairs (weights normalized here):
@@ -199,8 +265,7 @@ pub fn fit_reward_table(
             train.subset(&drawn)
         };
         let (loss, mut values) = pair_metrics(&params, &batch, settings, margin, &device, "");
-        let evaluate = step % settings.eval_every == 0 || step == settings.steps;
-        if evaluate {
+        if settings.evaluates(step) {
             if !eval.is_empty() {
                 values.extend(pair_metrics(&params, &eval, settings, margin, &device, "eval_").1);
                 values.push((
@@ -213,14 +278,7 @@ pub fn fit_reward_table(
                 order_agreement(truth, &table_values(&params)),
             ));
         }
-        if let Some((name, value)) = values.iter().find(|(_, v)| !v.is_finite()) {
-            return Err(PrefoptError::Numerical(format!(
-                "reward-model step {step}: {name} is {value}"
-            )));
-        }
-        if step % settings.log_every == 0 || evaluate {
-            sink.log(step, &values)?;
-        }
+        log_fit_step(step, &values, settings, sink)?;
         last = values;
         if step == settings.steps {
             break;
@@ -234,16 +292,7 @@ pub fn fit_reward_table(
 }
 
 fn table_values(params: &RewardParams) -> Vec<f64> {
-    params
-        .rewards
-        .val()
-        .into_data()
-        .convert::<f32>()
-        .try_to_vec::<f32>()
-        .expect("f32 rewards")
-        .into_iter()
-        .map(f64::from)
-        .collect()
+    host_values(params.rewards.val())
 }
 
 /// The loss on `pairs` (tracked) and TRL's metrics, names prefixed with `prefix`.
@@ -269,42 +318,13 @@ fn pair_metrics(
         margin,
         settings.center_rewards_coefficient,
     );
-    let host = |tensor: Tensor<1>| -> Vec<f64> {
-        tensor
-            .into_data()
-            .convert::<f32>()
-            .try_to_vec::<f32>()
-            .expect("f32")
-            .into_iter()
-            .map(f64::from)
-            .collect()
-    };
-    let (chosen, rejected) = (host(chosen.detach()), host(rejected.detach()));
-    let total: f64 = pairs.weights.iter().sum();
-    let mean = |f: &dyn Fn(usize) -> f64| -> f64 {
-        (0..pairs.len())
-            .map(|i| pairs.weights[i] * f(i))
-            .sum::<f64>()
-            / total
-    };
-    let accuracy = mean(&|i| f64::from(u8::from(chosen[i] > rejected[i])));
-    let difference = mean(&|i| chosen[i] - rejected[i]);
-    let both = chosen.iter().chain(&rejected);
-    let min = both.clone().copied().fold(f64::INFINITY, f64::min);
-    let max = both.copied().fold(f64::NEG_INFINITY, f64::max);
-    let mean_reward = mean(&|i| (chosen[i] + rejected[i]) / 2.0);
-    let loss_value = host(loss.clone().detach())[0];
-    let values = [
-        ("loss", loss_value),
-        ("accuracy", accuracy),
-        ("margin", difference),
-        ("min_reward", min),
-        ("mean_reward", mean_reward),
-        ("max_reward", max),
-    ]
-    .into_iter()
-    .map(|(name, value)| (format!("{prefix}{name}"), value))
-    .collect();
+    let values = reward_fit_metrics(
+        &host_values(chosen.detach()),
+        &host_values(rejected.detach()),
+        &pairs.weights,
+        host_values(loss.clone().detach())[0],
+        prefix,
+    );
     (loss, values)
 }
 

@@ -1,7 +1,9 @@
 //! Fitting a reward network to a sequence task's preference pairs under Bradley–Terry, as TRL's
 //! `RewardTrainer` fits a scalar head on a language model.
 
-use super::bradley_terry::{FitSettings, bradley_terry_loss};
+use super::bradley_terry::{
+    FitSettings, bradley_terry_loss, held_out_split, log_fit_step, pair_weights, reward_fit_metrics,
+};
 use crate::rollout::host_values;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::optim::{AdamConfig, GradientsParams, ModuleOptimizer};
@@ -11,9 +13,7 @@ use prefopt_core::{
 };
 use prefopt_models::reward_model::{RewardArchitecture, RewardNetwork, RewardNetworkConfig};
 use prefopt_train::offline::batch_rng;
-use rand::rngs::StdRng;
-use rand::seq::SliceRandom;
-use rand::{Rng, SeedableRng};
+use rand::Rng;
 
 /// Where the pairs come from: a finite data set read by position (a preference file, the
 /// `token_reward` task's pairs) with its held-out positions, or a task that samples batches.
@@ -39,16 +39,10 @@ impl Pairs {
                 eval: (0..held_out).map(|i| (Split::Eval, i)).collect(),
             };
         }
-        let mut order: Vec<usize> = (0..count).collect();
-        order.shuffle(&mut StdRng::seed_from_u64(seed ^ 0x5245_5741_5244_5f45));
-        let held = if eval_fraction > 0.0 && count >= 2 {
-            ((eval_fraction * count as f64).round() as usize).clamp(1, count - 1)
-        } else {
-            0
-        };
+        let (train, held_out) = held_out_split(count, eval_fraction, seed);
         Pairs::Positions {
-            train: order[held..].to_vec(),
-            eval: order[..held].iter().map(|&i| (Split::Train, i)).collect(),
+            train,
+            eval: held_out.into_iter().map(|i| (Split::Train, i)).collect(),
         }
     }
 }
@@ -115,8 +109,7 @@ pub fn fit_reward_network(
             )));
         }
         let (loss, mut values) = batch_metrics(&model, &batch, settings, margin, "");
-        let evaluate = step % settings.eval_every == 0 || step == settings.steps;
-        if evaluate
+        if settings.evaluates(step)
             && let Pairs::Positions { eval, .. } = &pairs
             && !eval.is_empty()
         {
@@ -129,14 +122,7 @@ pub fn fit_reward_network(
                 device,
             )?);
         }
-        if let Some((name, value)) = values.iter().find(|(_, v)| !v.is_finite()) {
-            return Err(PrefoptError::Numerical(format!(
-                "reward-model step {step}: {name} is {value}"
-            )));
-        }
-        if step % settings.log_every == 0 || evaluate {
-            sink.log(step, &values)?;
-        }
+        log_fit_step(step, &values, settings, sink)?;
         last = values;
         if step == settings.steps {
             break;
@@ -169,7 +155,7 @@ fn batch_metrics(
         margin,
         settings.center_rewards_coefficient,
     );
-    let values = summary(
+    let values = reward_fit_metrics(
         &host_values(chosen.detach()),
         &host_values(rejected.detach()),
         &host_values(weights),
@@ -177,41 +163,6 @@ fn batch_metrics(
         prefix,
     );
     (loss, values)
-}
-
-/// TRL's `RewardTrainer` metrics of scored pairs (weighted means), names prefixed.
-fn summary(
-    chosen: &[f64],
-    rejected: &[f64],
-    weights: &[f64],
-    loss: f64,
-    prefix: &str,
-) -> MetricValues {
-    let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-    let mean = |f: &dyn Fn(usize) -> f64| -> f64 {
-        (0..chosen.len()).map(|i| weights[i] * f(i)).sum::<f64>() / total
-    };
-    let both = chosen.iter().chain(rejected);
-    [
-        ("loss", loss),
-        (
-            "accuracy",
-            mean(&|i| f64::from(u8::from(chosen[i] > rejected[i]))),
-        ),
-        ("margin", mean(&|i| chosen[i] - rejected[i])),
-        (
-            "min_reward",
-            both.clone().copied().fold(f64::INFINITY, f64::min),
-        ),
-        ("mean_reward", mean(&|i| (chosen[i] + rejected[i]) / 2.0)),
-        (
-            "max_reward",
-            both.copied().fold(f64::NEG_INFINITY, f64::max),
-        ),
-    ]
-    .into_iter()
-    .map(|(name, value)| (format!("{prefix}{name}"), value))
-    .collect()
 }
 
 /// The `eval_` metrics on every held-out pair (in batches of `settings.batch_size`), and the
@@ -236,10 +187,7 @@ fn evaluate_held_out(
             let batch = pairs_of(task.batch_at(split, chunk, device)?)?;
             chosen.extend(host_values(model.score(&batch.chosen)));
             rejected.extend(host_values(model.score(&batch.rejected)));
-            let batch_weights = match &batch.weights {
-                Some(w) => host_values(w.clone()),
-                None => vec![1.0; batch.len()],
-            };
+            let batch_weights = pair_weights(&batch);
             if let Some(truth) = task.true_reward() {
                 let better = host_values(truth.score(&batch.chosen));
                 let worse = host_values(truth.score(&batch.rejected));
@@ -273,7 +221,7 @@ fn evaluate_held_out(
                 .sum::<f64>()
             / total;
     }
-    let mut values = summary(&chosen, &rejected, &weights, loss, "eval_");
+    let mut values = reward_fit_metrics(&chosen, &rejected, &weights, loss, "eval_");
     if true_total > 0.0 {
         values.push(("reward/true_eval_accuracy".into(), true_right / true_total));
     }
@@ -299,7 +247,7 @@ mod tests {
     #[test]
     fn summary_by_hand() {
         // Pairs (2, 1) and (0, 1), weights 3 and 1: accuracy 3/4, margin (3 - 1) / 4.
-        let values = summary(&[2.0, 0.0], &[1.0, 1.0], &[3.0, 1.0], 0.5, "eval_");
+        let values = reward_fit_metrics(&[2.0, 0.0], &[1.0, 1.0], &[3.0, 1.0], 0.5, "eval_");
         let get = |name: &str| values.iter().find(|(n, _)| n == name).unwrap().1;
         assert_eq!(get("eval_accuracy"), 0.75);
         assert_eq!(get("eval_margin"), 0.5);

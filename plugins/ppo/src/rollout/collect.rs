@@ -183,7 +183,11 @@ fn annotate(
     }
     let masked =
         |values: Vec<f64>| -> Vec<f64> { values.iter().zip(&mask).map(|(v, m)| v * m).collect() };
-    let old_logps = masked(host_values(policy.token_logps(&sequences).detach()));
+    // Read only: from the policy's snapshot without autodiff, so no graph is kept.
+    let old_logps = masked(host_values(match policy.snapshot() {
+        Some(snapshot) => snapshot.token_logps(&sequences),
+        None => policy.token_logps(&sequences).detach(),
+    }));
     let ref_logps = masked(host_values(reference.token_logps(&sequences)));
     let scores = host_values(reward.score(&sequences));
     check_finite("the reward model's score", &scores, 1, step, &prompt_of)?;
