@@ -15,26 +15,13 @@ use std::time::Instant;
 mod support;
 use support::fresh_out_dir;
 
-/// The tiny architecture with an untied output head: its random head starts the policy near
-/// the uniform distribution (entropy ~ln 64 per token), which on-policy training needs to
-/// explore. (The tied `tiny = true` model reads its N(0, 1) embedding back as logits and starts
-/// almost deterministic.)
+/// The tiny random causal LM (`CausalLmConfig::tiny`, head tied to the token embedding). Its
+/// weights are drawn N(0, 0.02^2), so it starts near the uniform distribution (entropy about
+/// `ln 64` per token), which on-policy training needs to explore.
 const POLICY: &str = r#"
 [policy]
 type = "causal_lm"
-[policy.architecture]
-vocab_size = 64
-hidden_size = 32
-intermediate_size = 48
-num_layers = 2
-num_heads = 4
-num_kv_heads = 2
-head_dim = 8
-rope_theta = 10000.0
-rms_norm_eps = 1e-5
-max_position_embeddings = 128
-tie_word_embeddings = false
-eos_token_id = 2
+tiny = true
 "#;
 
 /// The task (16 prompts of 4 ids, 8 rewarded ids of 61, EOS 2), the ground-truth reward and
