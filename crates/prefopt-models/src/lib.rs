@@ -13,6 +13,7 @@ pub mod optimizer_step;
 pub mod packing;
 pub mod reward_model;
 pub mod sampling;
+pub mod seeded;
 pub mod tabular;
 pub mod trunk;
 pub mod value_model;

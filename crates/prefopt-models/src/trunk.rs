@@ -2,7 +2,7 @@
 //! file or randomly initialized.
 
 use crate::causal_lm::{CausalLm, CausalLmConfig, load_model, validate_model_source};
-use crate::packing::initialize_now;
+use crate::seeded::seeded_module;
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::{ConfigError, PrefoptError};
 use serde::{Deserialize, Serialize};
@@ -78,9 +78,7 @@ impl TrunkConfig {
             None => CausalLmConfig::tiny(),
         };
         config.validate("trunk")?;
-        device.seed(self.seed);
-        let model = CausalLm::init(&config, device);
-        initialize_now(&model);
+        let model = seeded_module(device, self.seed, || CausalLm::init(&config, device));
         Ok((model, config))
     }
 }

@@ -124,8 +124,8 @@ impl CausalLmPolicy {
         device: &Device,
     ) -> Result<Self, CausalLmError> {
         config.validate("config")?;
-        device.seed(seed);
-        Ok(Self::new(CausalLm::init(&config, device), config, None))
+        let model = crate::seeded::seeded_module(device, seed, || CausalLm::init(&config, device));
+        Ok(Self::new(model, config, None))
     }
 
     /// The model and architecture of a GGUF file, on `device` (no tokenizer attached).

@@ -1,7 +1,8 @@
 //! [`EncoderRewardModel`]: a transformer encoder with a scalar head, reading prompt and
 //! completion as one sequence.
 
-use crate::packing::{Packed, initialize_now};
+use crate::packing::Packed;
+use crate::seeded::seeded_module;
 use prefopt_core::burn;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::nn::transformer::{
@@ -83,8 +84,7 @@ impl EncoderRewardConfig {
     /// A randomly initialized model on `device`, drawn right after seeding the device with
     /// `seed`.
     pub fn init(&self, device: &Device) -> EncoderRewardModel {
-        device.seed(self.seed);
-        let model = EncoderRewardModel {
+        seeded_module(device, self.seed, || EncoderRewardModel {
             tokens: EmbeddingConfig::new(self.vocab_size + 1, self.hidden_size).init(device),
             positions: EmbeddingConfig::new(self.max_positions, self.hidden_size).init(device),
             encoder: TransformerEncoderConfig::new(
@@ -100,9 +100,7 @@ impl EncoderRewardConfig {
             head: LinearConfig::new(self.hidden_size, 1).init(device),
             vocab_size: self.vocab_size,
             max_positions: self.max_positions,
-        };
-        initialize_now(&model);
-        model
+        })
     }
 }
 
