@@ -90,12 +90,10 @@ impl CausalLmPolicy {
         }
         initialize_parameters(&self.model);
         let base = self.model.valid();
-        self.model
-            .embedding
-            .weight
-            .lazy_device()
-            .seed(seed ^ LORA_SEED_STREAM);
-        self.model = apply_lora(self.model, &self.config, lora);
+        let device = self.model.embedding.weight.lazy_device();
+        self.model = crate::seeded::seeded_module(&device, seed ^ LORA_SEED_STREAM, || {
+            apply_lora(self.model, &self.config, lora)
+        });
         self.lora = Some(LoraState {
             config: lora.clone(),
             base,
