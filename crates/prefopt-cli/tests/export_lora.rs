@@ -11,33 +11,11 @@ use prefopt::models::causal_lm::{
     CausalLmConfig, CausalLmPolicy, LoraConfig, export_hf, load_model,
 };
 use prefopt::{Policy, SequenceBatch};
-use prefopt_tokenizer::Tokenizer;
 use serde_json::json;
-use std::path::Path;
 
-/// A word-level tokenizer of `vocab` tokens saved in `dir`.
-fn tiny_tokenizer(dir: &Path, vocab: usize) -> Tokenizer {
-    let mut words = serde_json::Map::new();
-    for id in 0..vocab {
-        let word = match id {
-            0 => "<unk>".to_string(),
-            1 => "<s>".to_string(),
-            2 => "</s>".to_string(),
-            id => format!("t{id}"),
-        };
-        words.insert(word, json!(id));
-    }
-    let tokenizer = json!({
-        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
-        "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
-        "model": {"type": "WordLevel", "vocab": words, "unk_token": "<unk>"}
-    });
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("tokenizer.json"), tokenizer.to_string()).unwrap();
-    let config = json!({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"});
-    std::fs::write(dir.join("tokenizer_config.json"), config.to_string()).unwrap();
-    Tokenizer::from_file(dir.join("tokenizer.json")).unwrap()
-}
+#[path = "../../prefopt-models/tests/support/tiny_tokenizer.rs"]
+mod tiny_tokenizer;
+use tiny_tokenizer::tiny_tokenizer;
 
 fn batch(device: &Device) -> SequenceBatch {
     SequenceBatch::from_ids(

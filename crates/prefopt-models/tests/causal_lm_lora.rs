@@ -13,11 +13,14 @@ use prefopt_models::causal_lm::{
     export_hf, export_peft_adapters, initialize_parameters, load_model, projection_weight,
     read_lora_settings,
 };
-use prefopt_tokenizer::Tokenizer;
 use safetensors::SafeTensors;
 use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Mutex;
+
+#[path = "support/tiny_tokenizer.rs"]
+mod tiny_tokenizer;
+use tiny_tokenizer::tiny_tokenizer;
 
 fn lora(targets: &[&str]) -> LoraConfig {
     LoraConfig {
@@ -206,30 +209,6 @@ fn an_adapter_checkpoint_resumes_into_a_fresh_lora_policy() {
     );
     let mut plain = random_policy(&device, 9, None);
     assert!(plain.load_checkpoint(&path).is_err());
-}
-
-/// A word-level tokenizer of `vocab` tokens saved in `dir`.
-fn tiny_tokenizer(dir: &Path, vocab: usize) -> Tokenizer {
-    let mut words = serde_json::Map::new();
-    for id in 0..vocab {
-        let word = match id {
-            0 => "<unk>".to_string(),
-            1 => "<s>".to_string(),
-            2 => "</s>".to_string(),
-            id => format!("t{id}"),
-        };
-        words.insert(word, json!(id));
-    }
-    let tokenizer = json!({
-        "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
-        "normalizer": null, "pre_tokenizer": {"type": "Whitespace"}, "post_processor": null, "decoder": null,
-        "model": {"type": "WordLevel", "vocab": words, "unk_token": "<unk>"}
-    });
-    std::fs::create_dir_all(dir).unwrap();
-    std::fs::write(dir.join("tokenizer.json"), tokenizer.to_string()).unwrap();
-    let config = json!({"bos_token": "<s>", "eos_token": "</s>", "unk_token": "<unk>"});
-    std::fs::write(dir.join("tokenizer_config.json"), config.to_string()).unwrap();
-    Tokenizer::from_file(dir.join("tokenizer.json")).unwrap()
 }
 
 /// A safetensors tensor as `(shape, values)`.
