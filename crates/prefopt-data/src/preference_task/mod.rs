@@ -8,6 +8,7 @@ mod config;
 mod encode;
 mod examples;
 mod limit;
+mod reading;
 mod render;
 mod split;
 mod stats;
