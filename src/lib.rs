@@ -197,6 +197,7 @@ pub fn check_trains(name: &str, objective: Box<dyn PreferenceObjective>) -> Resu
         objective,
         precompute_ref_log_probs: false,
         ref_log_probs_path: None,
+        sampling: None,
     };
     let report = prefopt::Algorithm::run(
         &algorithm,

@@ -76,6 +76,7 @@ fn run_policy(
         objective: objective(objective_name),
         precompute_ref_log_probs: false,
         ref_log_probs_path: None,
+        sampling: None,
     };
     algorithm.run(&mut RunContext {
         task,

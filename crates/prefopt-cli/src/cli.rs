@@ -41,6 +41,14 @@ pub enum Command {
     Logps(crate::logps_command::LogpsArgs),
     /// Write a language model as a Hugging Face directory (LlamaForCausalLM, float32).
     Export(crate::export_command::ExportArgs),
+    /// Work with tokenizers: train a byte-level BPE on a corpus.
+    #[command(subcommand)]
+    Tokenizer(crate::tokenizer_command::TokenizerCommand),
+    /// Run a sweep of methods, KL coefficients and seeds from one config; write the points
+    /// (CSV, Markdown) and the reward–KL frontier (SVG, PNG). Finished runs are skipped.
+    Compare(crate::compare_command::CompareArgs),
+    /// Time a whole DPO training step, generation and peak memory (tiny, smollm2 or a model file).
+    Bench(crate::bench_command::BenchArgs),
 }
 
 /// `prefopt objective ...`.

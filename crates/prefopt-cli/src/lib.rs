@@ -8,7 +8,9 @@
 //! }
 //! ```
 
+mod bench_command;
 mod cli;
+mod compare_command;
 mod export_command;
 mod generate_command;
 mod incremental_decoder;
@@ -20,6 +22,7 @@ mod objective_command;
 mod plugins_command;
 mod progress;
 mod run_command;
+mod tokenizer_command;
 
 use clap::Parser;
 
@@ -43,6 +46,9 @@ pub fn main() -> std::process::ExitCode {
         cli::Command::Generate(args) => generate_command::run(&args),
         cli::Command::Logps(args) => logps_command::run(&args),
         cli::Command::Export(args) => export_command::run(&args),
+        cli::Command::Tokenizer(command) => tokenizer_command::run(&command),
+        cli::Command::Compare(args) => compare_command::run(&args),
+        cli::Command::Bench(args) => bench_command::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,

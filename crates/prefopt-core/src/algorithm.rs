@@ -80,6 +80,22 @@ pub trait Algorithm: Debug + Send + Sync {
     fn validate(&self) -> Result<(), ConfigError> {
         Ok(())
     }
+
+    /// Refuses, before any training, a `task` (already built) or a `[reward]` section this
+    /// algorithm cannot run with: `exact` needs a task whose outputs can be enumerated, on-policy
+    /// algorithms need prompts and a reward, a paired objective needs paired data. Cheap: it
+    /// builds no policy and trains nothing (`prefopt compare` calls it for every entry of a
+    /// sweep before the first run). The default accepts everything; `run` still reports what
+    /// this does not catch.
+    fn check_task(
+        &self,
+        task: &dyn Task,
+        reward: Option<&dyn RewardConfig>,
+        device: &Device,
+    ) -> Result<(), PrefoptError> {
+        let _ = (task, reward, device);
+        Ok(())
+    }
 }
 
 impl PluginTrait for dyn Algorithm {

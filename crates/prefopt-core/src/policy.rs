@@ -1,8 +1,8 @@
 //! The policy and reference-model roles.
 
 use crate::{
-    ConfigError, Generation, PluginKind, PluginTrait, PrefoptError, SamplingOptions, SequenceBatch,
-    Task, TextTokenizer, TrainDefaults,
+    ConfigError, Generation, PluginKind, PluginTrait, PreferenceBatch, PrefoptError,
+    SamplingOptions, SequenceBatch, Task, TextTokenizer, TrainDefaults,
 };
 use burn::optim::ModuleOptimizer;
 use burn::tensor::{Device, Gradients, Tensor};
@@ -19,6 +19,26 @@ pub fn masked_sum(token_logps: Tensor<2>, completion_mask: &Tensor<2>) -> Tensor
     (token_logps * completion_mask.clone())
         .sum_dim(1)
         .squeeze_dim(1)
+}
+
+/// The summed completion log-probs of both sides of `batch`, `[chosen; rejected]` scored as one
+/// batch by `sequence_logps` (one call for both halves) and split back: the default of
+/// [`Policy::pair_sequence_logps`] and [`ReferenceModel::pair_sequence_logps`].
+///
+/// # Shapes
+/// Returns `[pairs]` twice: chosen, then rejected.
+pub fn concat_pair_sequence_logps(
+    batch: &PreferenceBatch,
+    sequence_logps: impl FnOnce(&SequenceBatch) -> Tensor<1>,
+) -> (Tensor<1>, Tensor<1>) {
+    let pairs = batch.len();
+    let both = SequenceBatch::concat(batch.chosen.clone(), batch.rejected.clone());
+    let logps = sequence_logps(&both);
+    let rejected = logps.dims()[0] - pairs;
+    (
+        logps.clone().narrow(0, 0, pairs),
+        logps.narrow(0, pairs, rejected),
+    )
 }
 
 /// pi_theta: the model being trained.
@@ -39,6 +59,18 @@ pub trait Policy: Debug + Send {
     /// `[batch]`, one summed completion log-prob per sequence of `batch`.
     fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
         masked_sum(self.token_logps(batch), &batch.completion_mask)
+    }
+
+    /// `(log pi_theta(y_w | x), log pi_theta(y_l | x))` for every pair of `batch`, tracked by
+    /// autodiff as [`sequence_logps`](Self::sequence_logps). The default scores
+    /// `[chosen; rejected]` as one batch ([`concat_pair_sequence_logps`]); a language model may
+    /// instead run each prompt once for both of its completions (the prompts of a pair are the
+    /// same), and must fall back to the default where they differ.
+    ///
+    /// # Shapes
+    /// `[pairs]` twice: chosen, then rejected.
+    fn pair_sequence_logps(&self, batch: &PreferenceBatch) -> (Tensor<1>, Tensor<1>) {
+        concat_pair_sequence_logps(batch, |both| self.sequence_logps(both))
     }
 
     /// Samples one completion per prompt (token ids, no padding), seeded by `rng`.
@@ -135,6 +167,16 @@ pub trait ReferenceModel: Debug + Send + Sync {
     /// `[batch]`.
     fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
         masked_sum(self.token_logps(batch), &batch.completion_mask)
+    }
+
+    /// `(log pi_ref(y_w | x), log pi_ref(y_l | x))` for every pair of `batch`: as
+    /// [`Policy::pair_sequence_logps`], by default `[chosen; rejected]` scored as one batch
+    /// ([`concat_pair_sequence_logps`]).
+    ///
+    /// # Shapes
+    /// `[pairs]` twice: chosen, then rejected.
+    fn pair_sequence_logps(&self, batch: &PreferenceBatch) -> (Tensor<1>, Tensor<1>) {
+        concat_pair_sequence_logps(batch, |both| self.sequence_logps(both))
     }
 
     /// [`token_logps`](Self::token_logps), or an error where this reference cannot give them

@@ -34,6 +34,13 @@ pub trait RewardConfig: Debug + Send + Sync {
     fn validate(&self) -> Result<(), ConfigError> {
         Ok(())
     }
+
+    /// Refuses, without building anything, a `task` this reward cannot be built for (the
+    /// task's ground truth on a task that knows none). The default accepts every task.
+    fn check_task(&self, task: &dyn Task) -> Result<(), PrefoptError> {
+        let _ = task;
+        Ok(())
+    }
 }
 
 impl PluginTrait for dyn RewardConfig {

@@ -151,11 +151,20 @@ pub struct TrainConfig {
     /// `save_total_limit`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub keep_checkpoints: Option<usize>,
+    /// Completions the sampled evaluation of a language-model policy draws at each evaluation
+    /// (every prompt at least once, the same number per prompt): `reward/true`, `kl/reference`
+    /// and `kl/optimal` with their standard errors, on prompt tasks that know their reward.
+    pub eval_completions: usize,
+    /// Reference completions per prompt the sampled evaluation draws once, at the start, for
+    /// its Monte-Carlo estimate of `log Z(x)` (behind `kl/optimal`); its Jensen bias shrinks as
+    /// 1/N.
+    pub eval_reference_samples: usize,
 }
 
 impl Default for TrainConfig {
     /// Every policy-dependent field left to the policy; one micro-batch per step; metrics logged
-    /// every 10 steps and evaluated every 100; no periodic checkpoints.
+    /// every 10 steps and evaluated every 100; no periodic checkpoints; sampled evaluations over 64
+    /// completions, with 32 reference completions per prompt.
     fn default() -> Self {
         Self {
             steps: None,
@@ -173,6 +182,8 @@ impl Default for TrainConfig {
             log_every: 10,
             checkpoint_every: None,
             keep_checkpoints: None,
+            eval_completions: 64,
+            eval_reference_samples: 32,
         }
     }
 }
@@ -336,6 +347,17 @@ impl TrainConfig {
         ] {
             if value == 0 {
                 return Err(ConfigError::new(field, "must be at least 1"));
+            }
+        }
+        for (field, value) in [
+            ("eval_completions", self.eval_completions),
+            ("eval_reference_samples", self.eval_reference_samples),
+        ] {
+            if value < 2 {
+                return Err(ConfigError::new(
+                    field,
+                    format!("must be at least 2 (a standard error needs two samples), got {value}"),
+                ));
             }
         }
         if let (Some(_), Some(_)) = (self.max_grad_norm, self.grad_clip) {

@@ -7,6 +7,7 @@
 //! locates the real model files.
 
 pub mod assets;
+pub mod bench;
 pub mod causal_lm;
 pub mod checkpoint;
 pub mod optimizer_step;

@@ -162,6 +162,8 @@ fn the_policy_config_reads_the_tokenizer_alone() {
         seed: 0,
         lora: None,
         tokenizer: None,
+        shared_prefix: true,
+        weights: None,
     };
     let tokenizer = config
         .tokenizer()

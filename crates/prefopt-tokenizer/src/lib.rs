@@ -25,6 +25,7 @@ pub mod pre_tokenizer;
 mod special;
 mod text_tokenizer;
 mod tokenizer;
+mod train;
 
 pub use chat::ChatTemplate;
 pub use config::{CHAT_TEMPLATE_FILE, TOKENIZER_CONFIG_FILE, TokenizerConfig};
@@ -32,3 +33,4 @@ pub use error::TokenizerError;
 pub use gguf_vocab::{BuiltVocab, GgufVocab, VocabError};
 pub use special::SpecialTokens;
 pub use tokenizer::{TOKENIZER_FILE, Tokenizer};
+pub use train::{BpeTraining, END_OF_TEXT, MIN_VOCAB_SIZE, PADDING};

@@ -96,6 +96,23 @@ impl Tokenizer {
         })
     }
 
+    /// A tokenizer from its parts: the Hugging Face tokenizer, its special tokens, whether
+    /// `encode` prepends BOS, and where it came from (named in errors). No chat template.
+    pub(crate) fn from_parts(
+        inner: HfTokenizer,
+        special: SpecialTokens,
+        add_bos: bool,
+        origin: String,
+    ) -> Self {
+        Self {
+            inner,
+            special,
+            add_bos,
+            chat_template: None,
+            origin,
+        }
+    }
+
     /// Every special token named must be in the vocabulary.
     fn check_special_tokens(&self, config_path: &Path) -> Result<(), TokenizerError> {
         let named = [

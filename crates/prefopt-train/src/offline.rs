@@ -2,8 +2,8 @@
 //! objective.
 
 use crate::checkpoint::{CheckpointState, prune_checkpoints, restore_training, write_checkpoint};
-use crate::evaluate::KnownAnswer;
-use crate::evaluate_split::{MetricMeans, evaluate_split};
+use crate::evaluate_split::MetricMeans;
+use crate::offline_eval::{EvaluationSetup, OfflineEvaluation};
 use crate::optimizer::{StepReport, TrainingOptimizer, probe_batch};
 use crate::pairs::{NoReference, Scored, objective_name, task_batch_output};
 use crate::reference_cache::ReferenceCache;
@@ -11,8 +11,8 @@ use crate::schedule::LrSchedule;
 use crate::step_batches::{StepBatches, first_sequences};
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::{
-    Algorithm, ConfigError, DataKind, MetricValues, PluginKind, Policy, PreferenceObjective,
-    PrefoptError, ReferenceModel, RunContext, RunReport, Task, TrainConfig, plugin, registry,
+    Algorithm, ConfigError, DataKind, PluginKind, Policy, PreferenceObjective, PrefoptError,
+    ReferenceModel, RunContext, RunReport, SamplingOptions, Task, TrainConfig, plugin, registry,
 };
 use rand::SeedableRng;
 use rand::rngs::StdRng;
@@ -32,8 +32,10 @@ use tracing::{debug, info, info_span};
 ///
 /// Logs the objective's metrics, `grad_norm` and `learning_rate` every `train.log_every` steps.
 /// Every `train.eval_every` steps and at the end it evaluates: on tasks whose outputs can be
-/// enumerated `kl/optimal`, `kl/reference`, `reward/true`; on tasks with a held-out split the
-/// objective there, as `eval_loss`, `eval_rewards/accuracies`, ... Writes a checkpoint every
+/// enumerated `kl/optimal`, `kl/reference`, `reward/true`; on prompt tasks with a true reward
+/// and a language-model policy the same metrics estimated from sampled completions, with
+/// standard errors (`kl/optimal_se`, ...; [`crate::sampled_eval`]); on tasks with a held-out
+/// split the objective there, as `eval_loss`, `eval_rewards/accuracies`, ... Writes a checkpoint every
 /// `train.checkpoint_every` steps and when asked to stop (`RunContext::control`), keeps the
 /// newest `train.keep_checkpoints`, and resumes from one ([`crate::checkpoint`]).
 #[derive(Debug, Serialize, Deserialize)]
@@ -55,6 +57,12 @@ pub struct Offline {
     /// or weights is refused, naming what differs.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub ref_log_probs_path: Option<PathBuf>,
+    /// How the sampled evaluation of a language-model policy generates (`[algorithm.sampling]`,
+    /// as on-policy algorithms take it): `max_new_tokens` (64), `stop_token_ids` (none given:
+    /// the tokenizer's EOS); temperature 1 without `top_k`/`top_p`, so the draws are the
+    /// policy's own. Used on prompt tasks with a true reward (`token_reward`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sampling: Option<SamplingOptions>,
 }
 
 impl Default for Offline {
@@ -74,6 +82,7 @@ impl Default for Offline {
             objective,
             precompute_ref_log_probs: false,
             ref_log_probs_path: None,
+            sampling: None,
         }
     }
 }
@@ -96,37 +105,6 @@ fn resolved_train(ctx: &RunContext<'_>) -> Result<TrainConfig, PrefoptError> {
         .validate()
         .map_err(|error| ConfigError::new(format!("train.{}", error.field), error.message))?;
     Ok(train)
-}
-
-/// What evaluates the policy: the task's known answer and its held-out split.
-struct Evaluation<'a> {
-    objective: &'a dyn PreferenceObjective,
-    reference: &'a dyn ReferenceModel,
-    task: &'a dyn Task,
-    known: Option<KnownAnswer<'a>>,
-    batch_size: usize,
-    device: Device,
-}
-
-impl Evaluation<'_> {
-    fn metrics(&self, policy: &dyn Policy) -> Result<MetricValues, PrefoptError> {
-        let mut values = self
-            .known
-            .as_ref()
-            .map(|known| known.evaluate(policy))
-            .unwrap_or_default();
-        if let Some(held_out) = evaluate_split(
-            self.objective,
-            policy,
-            self.reference,
-            self.task,
-            self.batch_size,
-            &self.device,
-        )? {
-            values.extend(held_out);
-        }
-        Ok(values)
-    }
 }
 
 #[plugin(
@@ -154,6 +132,23 @@ impl Algorithm for Offline {
         let schedule = LrSchedule::new(&train, total);
         let mut batches = StepBatches::new(ctx.task, &train, ctx.seed);
         let mut optimizer = TrainingOptimizer::new(&train);
+        // Built before any checkpoint is loaded: the sampled evaluation draws its reference
+        // samples from the policy at step 0, which is pi_ref.
+        let evaluation = OfflineEvaluation::new(
+            EvaluationSetup {
+                objective: &*self.objective,
+                reference: &*reference,
+                reference_scores_anything: self.objective.needs_reference()
+                    && !self.precompute_ref_log_probs,
+                task: ctx.task,
+                train: &train,
+                sampling: self.sampling.as_ref(),
+                seed: ctx.seed,
+            },
+            &*policy,
+            device.clone(),
+            &ctx.device,
+        )?;
         let mut first_step = 0;
         let mut earlier_seconds = 0.0;
         if let Some(dir) = &ctx.control.resume_from {
@@ -171,14 +166,6 @@ impl Algorithm for Offline {
             earlier_seconds = state.wall_seconds;
             info!(step = first_step, checkpoint = %dir.display(), "resuming");
         }
-        let evaluation = Evaluation {
-            objective: &*self.objective,
-            reference: &*reference,
-            task: ctx.task,
-            known: KnownAnswer::new(ctx.task, self.objective.beta()),
-            batch_size: train.batch_size(),
-            device: device.clone(),
-        };
         info!(
             params = policy.num_params(),
             pairs = ctx.task.num_pairs(),
@@ -282,12 +269,33 @@ impl Algorithm for Offline {
         })
     }
 
+    fn check_task(
+        &self,
+        task: &dyn Task,
+        _reward: Option<&dyn prefopt_core::RewardConfig>,
+        device: &Device,
+    ) -> Result<(), PrefoptError> {
+        crate::offline_check::check_offline_task(self, task, device)
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         if self.ref_log_probs_path.is_some() && !self.precompute_ref_log_probs {
             return Err(ConfigError::new(
                 "ref_log_probs_path",
                 "is read only with `precompute_ref_log_probs = true`",
             ));
+        }
+        if let Some(sampling) = &self.sampling {
+            sampling
+                .validate()
+                .map_err(|e| ConfigError::new(format!("sampling.{}", e.field), e.message))?;
+            if sampling.temperature != 1.0 || sampling.top_k.is_some() || sampling.top_p.is_some() {
+                return Err(ConfigError::new(
+                    "sampling",
+                    "the sampled evaluation needs completions drawn from the policy itself: \
+                     temperature 1, no top_k, no top_p",
+                ));
+            }
         }
         self.objective
             .validate()

@@ -28,6 +28,18 @@ impl Scored<'_> {
             Scored::Snapshot(snapshot) => snapshot.sequence_logps(batch),
         }
     }
+
+    /// `(log pi(y_w | x), log pi(y_l | x))` per pair ([`Policy::pair_sequence_logps`]: a
+    /// language model runs each prompt once for both completions).
+    ///
+    /// # Shapes
+    /// `[pairs]` twice: chosen, then rejected.
+    pub fn pair_sequence_logps(&self, batch: &PreferenceBatch) -> (Tensor<1>, Tensor<1>) {
+        match self {
+            Scored::Policy(policy) => policy.pair_sequence_logps(batch),
+            Scored::Snapshot(snapshot) => snapshot.pair_sequence_logps(batch),
+        }
+    }
 }
 
 impl<'a> From<&'a dyn Policy> for Scored<'a> {
@@ -36,26 +48,24 @@ impl<'a> From<&'a dyn Policy> for Scored<'a> {
     }
 }
 
-/// Runs the policy once over `[chosen; rejected]` (one forward pass for both halves) and the
-/// reference over the same, and splits the results into [`PairLogps`].
+/// Scores both sides of every pair with the policy and the reference
+/// ([`Policy::pair_sequence_logps`]: `[chosen; rejected]` in one forward pass, or, for a language
+/// model, each prompt once with both completions attending to it) into [`PairLogps`].
 pub fn pair_logps<'a>(
     policy: impl Into<Scored<'a>>,
     reference: &dyn ReferenceModel,
     batch: &PreferenceBatch,
 ) -> PairLogps {
     let policy = policy.into();
-    let pairs = batch.len();
-    let both = SequenceBatch::concat(batch.chosen.clone(), batch.rejected.clone());
-    let (policy_chosen, policy_rejected) = halves(policy.sequence_logps(&both), pairs);
-    let (reference_chosen, reference_rejected) = halves(reference.sequence_logps(&both), pairs);
-    let (chosen_tokens, rejected_tokens) = halves(both.completion_tokens(), pairs);
+    let (policy_chosen, policy_rejected) = policy.pair_sequence_logps(batch);
+    let (reference_chosen, reference_rejected) = reference.pair_sequence_logps(batch);
     PairLogps {
         policy_chosen,
         policy_rejected,
         reference_chosen,
         reference_rejected,
-        chosen_tokens,
-        rejected_tokens,
+        chosen_tokens: batch.chosen.completion_tokens(),
+        rejected_tokens: batch.rejected.completion_tokens(),
         weights: batch.weights.clone(),
     }
 }
@@ -74,14 +84,14 @@ pub fn unpaired_logps<'a>(
 
 /// Log-probs of unpaired completions (KTO's data, Ethayarajh et al. 2024, arXiv:2402.01306),
 /// with the KL baseline from mismatched pairs as [`unpaired_logps`] builds it: prompt `i` with
-/// the completion of sequence `i + 1`. One policy forward pass covers both.
+/// the completion of sequence `i + 1`. The two share their prompts, so they are scored as pairs
+/// ([`Policy::pair_sequence_logps`]: one forward pass, or each prompt once).
 pub fn unpaired_batch_logps<'a>(
     policy: impl Into<Scored<'a>>,
     reference: &dyn ReferenceModel,
     batch: &UnpairedBatch,
 ) -> UnpairedLogps {
     let policy = policy.into();
-    let count = batch.len();
     let completions = batch.sequences.clone();
     let mismatched = SequenceBatch {
         prompts: completions.prompts.clone(),
@@ -89,14 +99,19 @@ pub fn unpaired_batch_logps<'a>(
         completions: roll_int(completions.completions.clone()),
         completion_mask: roll(completions.completion_mask.clone()),
     };
-    let all = SequenceBatch::concat(completions.clone(), mismatched);
-    let (policy_logps, kl_policy) = halves(policy.sequence_logps(&all), count);
-    let (reference_logps, kl_reference) = halves(reference.sequence_logps(&all), count);
+    let tokens = completions.completion_tokens();
+    let both = PreferenceBatch {
+        chosen: completions,
+        rejected: mismatched,
+        weights: None,
+    };
+    let (policy_logps, kl_policy) = policy.pair_sequence_logps(&both);
+    let (reference_logps, kl_reference) = reference.pair_sequence_logps(&both);
     UnpairedLogps {
         policy: policy_logps,
         reference: reference_logps,
         desirable: batch.desirable.clone(),
-        tokens: completions.completion_tokens(),
+        tokens,
         kl_policy,
         kl_reference,
         weights: batch.weights.clone(),
@@ -173,14 +188,6 @@ impl ReferenceModel for NoReference {
     fn sequence_logps(&self, batch: &SequenceBatch) -> Tensor<1> {
         Tensor::zeros([batch.len()], &batch.prompts.device())
     }
-}
-
-fn halves(tensor: Tensor<1>, first: usize) -> (Tensor<1>, Tensor<1>) {
-    let rest = tensor.dims()[0] - first;
-    (
-        tensor.clone().narrow(0, 0, first),
-        tensor.narrow(0, first, rest),
-    )
 }
 
 /// Rows shifted up by one, the first row moved to the end.

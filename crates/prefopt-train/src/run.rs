@@ -7,7 +7,8 @@ use crate::sink::{JsonlSink, MemorySink, Tee, json_number};
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::fs::write_atomic;
 use prefopt_core::{
-    ExperimentConfig, MetricSink, PrefoptError, RunContext, RunControl, StopFlag, device_name,
+    ExperimentConfig, MetricSink, PrefoptError, RunContext, RunControl, StopFlag, TaskInputs,
+    device_name,
 };
 use serde_json::{Map, Value};
 use std::path::{Path, PathBuf};
@@ -218,9 +219,13 @@ fn train(
     extra: &mut dyn MetricSink,
 ) -> Result<(prefopt_core::RunReport, MemorySink, Option<usize>), PrefoptError> {
     let out = &options.out_dir;
-    let task = config
-        .task
-        .build_with_tokenizer(config.seed, &|| config.policy.tokenizer())?;
+    // pi_ref is the policy at initialization, built on the plain device (no autodiff) for
+    // tasks whose data are samples from it.
+    let reference = |task: &dyn prefopt_core::Task| config.policy.build(task, &options.device);
+    let task = config.task.build_with(
+        &TaskInputs::new(config.seed, &|| config.policy.tokenizer())
+            .with_reference_policy(&reference),
+    )?;
     let mut history = MemorySink::default();
     let mut jsonl = match &resume_from {
         Some(dir) => {

@@ -75,4 +75,20 @@ impl Algorithm for Exact {
     fn validate(&self) -> Result<(), ConfigError> {
         validate_beta("beta", self.beta)
     }
+
+    fn check_task(
+        &self,
+        task: &dyn prefopt_core::Task,
+        _reward: Option<&dyn prefopt_core::RewardConfig>,
+        _device: &prefopt_core::burn::tensor::Device,
+    ) -> Result<(), PrefoptError> {
+        match task.truth() {
+            Some(_) => Ok(()),
+            None => Err(PrefoptError::Incompatible(
+                "algorithm `exact` needs a task whose outputs can be enumerated (with a known \
+                 reward table), such as `bandit`"
+                    .into(),
+            )),
+        }
+    }
 }

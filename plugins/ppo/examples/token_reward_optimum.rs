@@ -23,10 +23,10 @@
 
 use prefopt_core::burn::tensor::activation::log_softmax;
 use prefopt_core::burn::tensor::{Device, Int, Tensor, TensorData};
-use prefopt_core::{Policy, RewardModel, SamplingOptions, Task};
+use prefopt_core::{Policy, RewardModel, SamplingOptions, Task, TrainConfig};
 use prefopt_data::{TokenRewardConfig, TokenRewardTask, TokenSetReward};
 use prefopt_models::{CausalLm, CausalLmConfig, CausalLmPolicy};
-use prefopt_ppo::sampled_eval::SampledAnswer;
+use prefopt_ppo::sampled_eval::{SampledAnswer, SampledEvalSize};
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 
@@ -354,9 +354,18 @@ fn main() {
         let task = TokenRewardTask::new(&TokenRewardConfig::default(), seed).expect("task");
         let reward = task.reward();
         let prompts = task.prompts().expect("prompts").to_vec();
-        let check = SampledAnswer::new(&prompts, Some(reward as &dyn RewardModel), seed)
-            .evaluate(&policy, &*reference, &options, 0, &Device::default())
-            .expect("evaluation");
+        let check = SampledAnswer::new(
+            &prompts,
+            Some(reward as &dyn RewardModel),
+            None,
+            SampledEvalSize::of(&TrainConfig::default()),
+            &policy,
+            &options,
+            &Device::default(),
+            seed,
+        )
+        .and_then(|answer| answer.evaluate(&policy, &*reference, &Device::default()))
+        .expect("evaluation");
         let mut rng = StdRng::seed_from_u64(seed);
         let mut exact = Vec::new();
         let mut sampled = Vec::new();

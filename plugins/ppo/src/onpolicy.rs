@@ -7,7 +7,7 @@ use crate::kl_control::{AdaptiveKl, KlController};
 use crate::rollout::{
     Rollout, RolloutMode, check_finite, host_values, population_rollout, sampled_rollout,
 };
-use crate::sampled_eval::SampledAnswer;
+use crate::sampled_eval::{SampledAnswer, SampledEvalSize, sampling_options};
 use crate::update::{Critic, UpdatePlan, UpdateStats, update};
 use prefopt_core::TrainLength;
 use prefopt_core::burn::optim::ModuleOptimizer;
@@ -142,7 +142,9 @@ pub fn update_metrics(stats: &UpdateStats) -> MetricValues {
 /// the reward model (`[reward]`), the critic; then `train.steps` times rolls out, plans and
 /// updates. Logs every `log_every` steps; on tasks whose outputs can be enumerated adds
 /// `kl/optimal` (to pi* at the starting `kl_coef`), `kl/reference`, `reward/true`, ... every
-/// `eval_every` steps. Checkpoints every `checkpoint_every` steps and on a stop request;
+/// `eval_every` steps, and on prompt tasks the same names estimated from sampled completions
+/// with standard errors ([`SampledAnswer`], its reference samples drawn from the policy at step
+/// 0, which is pi_ref, before any checkpoint is loaded). Checkpoints every `checkpoint_every` steps and on a stop request;
 /// resumes from `ctx.control.resume_from`. Each step's random draws come from a generator keyed
 /// by (seed, step), so a resumed run repeats an uninterrupted one.
 pub fn run_on_policy(
@@ -202,7 +204,8 @@ pub fn run_on_policy(
             let contexts = truth.map(|t| t.contexts).ok_or_else(|| {
                 PrefoptError::Incompatible(
                     "algorithm.critic = \"table\": a value per context needs a task whose \
-                     contexts can be enumerated; use critic = \"none\""
+                     contexts can be enumerated; use critic = \"value_model\" (a value per \
+                     token) or \"none\""
                         .into(),
                 )
             })?;
@@ -239,6 +242,23 @@ pub fn run_on_policy(
         }
         CriticKind::None => None,
     };
+    let known = KnownAnswer::new(task, (common.kl_coef > 0.0).then_some(common.kl_coef));
+    // Built before any checkpoint is loaded: its reference samples come from the policy at
+    // step 0, which is pi_ref.
+    let sampled_answer = (known.is_none() && generates)
+        .then(|| {
+            SampledAnswer::new(
+                task.eval_prompts().unwrap_or(&prompts),
+                task.true_reward(),
+                (common.kl_coef > 0.0).then_some(common.kl_coef),
+                SampledEvalSize::of(train),
+                &*policy,
+                &sampling,
+                &ctx.device,
+                seed,
+            )
+        })
+        .transpose()?;
     let mut optimizer = TrainingOptimizer::new(train);
     let mut controller = KlController::new(common.kl_coef, common.adaptive);
     let mut first_step = 0;
@@ -264,13 +284,6 @@ pub fn run_on_policy(
         earlier_seconds = state.wall_seconds;
         info!(step = first_step, checkpoint = %dir.display(), "resuming");
     }
-    let known = KnownAnswer::new(task, (common.kl_coef > 0.0).then_some(common.kl_coef));
-    let pad = policy
-        .tokenizer()
-        .and_then(|tokenizer| tokenizer.pad_token_id())
-        .unwrap_or(0);
-    let sampled_answer = (known.is_none() && generates)
-        .then(|| SampledAnswer::new(&prompts, task.true_reward(), seed));
     info!(params = policy.num_params(), rollouts = ?common.rollouts, "training");
     let started = Instant::now();
     let wall = || earlier_seconds + started.elapsed().as_secs_f64();
@@ -339,7 +352,7 @@ pub fn run_on_policy(
         let evaluation = match (&known, &sampled_answer) {
             (Some(known), _) if evaluate => known.evaluate(&*policy),
             (None, Some(answer)) if evaluate => {
-                answer.evaluate(&*policy, &*reference, &sampling, pad, &ctx.device)?
+                answer.evaluate(&*policy, &*reference, &ctx.device)?
             }
             _ => Vec::new(),
         };
@@ -401,7 +414,7 @@ pub fn run_on_policy(
         metrics.extend(known.evaluate(&*policy));
     }
     if let Some(answer) = &sampled_answer {
-        metrics.extend(answer.evaluate(&*policy, &*reference, &sampling, pad, &ctx.device)?);
+        metrics.extend(answer.evaluate(&*policy, &*reference, &ctx.device)?);
     }
     metrics.extend(reward.metrics.iter().cloned());
     ctx.sink.log(finished, &metrics)?;
@@ -420,6 +433,7 @@ fn is_evaluation(name: &str) -> bool {
         || name.starts_with("reward/")
         || name.starts_with("objective/true")
         || name == "objective/optimal"
+        || name.starts_with("log_z")
 }
 
 /// The critic's value before each completion token, `[rows, width]` on the host (a table's:
@@ -464,16 +478,38 @@ fn task_prompts(task: &dyn Task, name: &str) -> Result<Vec<Vec<u32>>, PrefoptErr
     }
 }
 
-/// The generation settings: the algorithm's (or the defaults), stopping at the tokenizer's EOS
-/// when they name no stop token.
-fn sampling_options(configured: Option<&SamplingOptions>, policy: &dyn Policy) -> SamplingOptions {
-    let mut options = configured.cloned().unwrap_or_default();
-    if options.stop_token_ids.is_empty()
-        && let Some(tokenizer) = policy.tokenizer()
-    {
-        options.stop_token_ids = tokenizer.eos_token_ids();
+/// What [`run_on_policy`] refuses before building anything: no `[reward]` section, a reward that
+/// cannot be built for `task`, population rollouts on a task whose outputs cannot be enumerated,
+/// a task with no prompts to sample for. Cheap: builds no policy and no reward model.
+pub fn check_on_policy_task(
+    algorithm: &dyn OnPolicy,
+    task: &dyn Task,
+    reward: Option<&dyn prefopt_core::RewardConfig>,
+) -> Result<(), PrefoptError> {
+    let name = algorithm.name();
+    let reward = reward.ok_or_else(|| {
+        PrefoptError::Incompatible(format!(
+            "algorithm `{name}` scores completions with a reward model: add a `[reward]` \
+             section, e.g. `[reward] type = \"ground_truth\"` (or \"learned\", \"saved\")"
+        ))
+    })?;
+    reward.check_task(task)?;
+    if algorithm.common().critic == CriticKind::Table && task.truth().is_none() {
+        return Err(PrefoptError::Incompatible(
+            "algorithm.critic = \"table\" (the default): a value per context needs a task \
+             whose contexts can be enumerated; use critic = \"value_model\" (a value per \
+             token) or \"none\""
+                .into(),
+        ));
     }
-    options
+    if algorithm.common().rollouts == RolloutMode::Population && task.truth().is_none() {
+        return Err(PrefoptError::Incompatible(
+            "algorithm.rollouts: population rollouts need a task whose outputs can be \
+             enumerated; give a number of sampled completions per step (`rollouts = 64`)"
+                .into(),
+        ));
+    }
+    task_prompts(task, name).map(|_| ())
 }
 
 /// TRL's GRPO completion statistics of a rollout of generated completions:

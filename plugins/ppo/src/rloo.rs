@@ -146,6 +146,15 @@ impl Algorithm for Rloo {
         run_on_policy(self, ctx)
     }
 
+    fn check_task(
+        &self,
+        task: &dyn prefopt_core::Task,
+        reward: Option<&dyn prefopt_core::RewardConfig>,
+        _device: &prefopt_core::burn::tensor::Device,
+    ) -> Result<(), PrefoptError> {
+        crate::onpolicy::check_on_policy_task(self, task, reward)
+    }
+
     fn validate(&self) -> Result<(), ConfigError> {
         validate::kl_coef(self.kl_coef, None)?;
         validate::group_size(

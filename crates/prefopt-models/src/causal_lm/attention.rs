@@ -1,5 +1,6 @@
 //! Grouped-query self-attention with rotary position embeddings.
 
+use super::attention_bias::causal_padding_bias;
 use super::cache::LayerCache;
 use super::config::CausalLmConfig;
 use super::model::weight_initializer;
@@ -52,7 +53,7 @@ impl GroupedQueryAttention {
     /// first, then those of `x`); `start` is the position of `x`'s first token.
     ///
     /// `key_padding` (`true` = a padding key, never attended to) covers the cached and new
-    /// positions; queries at padding positions see only padding and come out as zeros.
+    /// positions; a query at a padding position attends to itself alone.
     ///
     /// # Shapes
     /// * `x`: `[batch, seq, hidden]` -> `[batch, seq, hidden]`
@@ -66,6 +67,7 @@ impl GroupedQueryAttention {
         cache: Option<&mut LayerCache>,
     ) -> Tensor<3> {
         let [batch, seq, _] = x.dims();
+        let x_device = x.device();
         let heads = |t: Tensor<3>, count: usize| -> Tensor<4> {
             t.reshape([batch, seq, count, self.head_dim])
                 .swap_dims(1, 2)
@@ -78,8 +80,10 @@ impl GroupedQueryAttention {
             None => (k, v),
         };
         let keys_len = k.dims()[2];
-        let mask = key_padding.map(|padding| {
-            padding.clone().reshape([batch, 1, 1, keys_len]).expand([
+        // A plain causal block (no padding, no cache) takes the backend's causal flag; anything
+        // else an additive bias, which every backend reads the same way (see `attention_bias`).
+        let bias = (key_padding.is_some() || keys_len != seq).then(|| {
+            causal_padding_bias(batch, seq, keys_len, key_padding, &x_device).expand([
                 batch,
                 self.num_heads,
                 seq,
@@ -89,13 +93,85 @@ impl GroupedQueryAttention {
         let options = AttentionModuleOptions {
             scale: None,
             softcap: None,
-            is_causal: true,
+            is_causal: bias.is_none(),
         };
-        let context = attention(q, self.repeat_kv(k), self.repeat_kv(v), mask, None, options);
+        let context = attention(q, self.repeat_kv(k), self.repeat_kv(v), None, bias, options);
         let context = context
             .swap_dims(1, 2)
             .reshape([batch, seq, self.num_heads * self.head_dim]);
         self.output.forward(context)
+    }
+
+    /// Attends each position of `x` to `past` (rotated keys and values computed earlier, such
+    /// as a prompt's shared by several completions) followed by `x`'s own positions, under the
+    /// additive `bias` (0 where attended, `-inf` where not), which carries the causal mask and
+    /// any padding: no mask of its own is added. `start` is the rotary position of `x`'s first
+    /// token. Only the positions from `queries_from` on are queries (0: every position; the
+    /// keys and values cover all of `x`). Returns the output at the query positions and `x`'s
+    /// own rotated keys and values (without `past`).
+    ///
+    /// # Shapes
+    /// * `x`: `[batch, seq, hidden]` -> `[batch, seq - queries_from, hidden]`
+    /// * `past`: `[batch, num_kv_heads, past_len, head_dim]` keys, then values
+    /// * `bias`: `[batch, 1, seq - queries_from, past_len + seq]`, the same for every head
+    /// * returned keys and values: `[batch, num_kv_heads, seq, head_dim]`
+    pub fn forward_with_past(
+        &self,
+        x: Tensor<3>,
+        rope: &RotaryEncoding,
+        start: usize,
+        past: Option<(Tensor<4>, Tensor<4>)>,
+        bias: &Tensor<4>,
+        queries_from: usize,
+    ) -> (Tensor<3>, Tensor<4>, Tensor<4>) {
+        let [batch, seq, hidden] = x.dims();
+        let queries = seq - queries_from;
+        let heads = |t: Tensor<3>, len: usize, count: usize| -> Tensor<4> {
+            t.reshape([batch, len, count, self.head_dim])
+                .swap_dims(1, 2)
+        };
+        let x_queries = match queries_from {
+            0 => x.clone(),
+            from => x.clone().slice([0..batch, from..seq, 0..hidden]),
+        };
+        let q = rope.apply(
+            heads(self.query.forward(x_queries), queries, self.num_heads),
+            start + queries_from,
+        );
+        let k = rope.apply(
+            heads(self.key.forward(x.clone()), seq, self.num_kv_heads),
+            start,
+        );
+        let v = heads(self.value.forward(x), seq, self.num_kv_heads);
+        let (keys, values) = match past {
+            Some((past_keys, past_values)) => (
+                Tensor::cat(vec![past_keys, k.clone()], 2),
+                Tensor::cat(vec![past_values, v.clone()], 2),
+            ),
+            None => (k.clone(), v.clone()),
+        };
+        let keys_len = keys.dims()[2];
+        let bias = bias
+            .clone()
+            .expand([batch, self.num_heads, queries, keys_len]);
+        let options = AttentionModuleOptions {
+            scale: None,
+            softcap: None,
+            is_causal: false,
+        };
+        let context = attention(
+            q,
+            self.repeat_kv(keys),
+            self.repeat_kv(values),
+            None,
+            Some(bias),
+            options,
+        );
+        let context =
+            context
+                .swap_dims(1, 2)
+                .reshape([batch, queries, self.num_heads * self.head_dim]);
+        (self.output.forward(context), k, v)
     }
 
     /// Repeats each key/value head for the query heads that share it.

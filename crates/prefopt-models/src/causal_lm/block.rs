@@ -61,4 +61,40 @@ impl DecoderBlock {
         let transformed = self.mlp.forward(self.mlp_norm.forward(x.clone()));
         x + transformed
     }
+
+    /// The block over `x` attending to `past` under `bias`, with queries from `queries_from` on
+    /// ([`GroupedQueryAttention::forward_with_past`]); returns the output at the query
+    /// positions and `x`'s own rotated keys and values.
+    ///
+    /// # Shapes
+    /// * `x`: `[batch, seq, hidden]` -> `[batch, seq - queries_from, hidden]`
+    /// * `past`, returned keys and values: `[batch, num_kv_heads, len, head_dim]`
+    /// * `bias`: `[batch, 1, seq - queries_from, past_len + seq]`
+    pub fn forward_with_past(
+        &self,
+        x: Tensor<3>,
+        rope: &RotaryEncoding,
+        start: usize,
+        past: Option<(Tensor<4>, Tensor<4>)>,
+        bias: &Tensor<4>,
+        queries_from: usize,
+    ) -> (Tensor<3>, Tensor<4>, Tensor<4>) {
+        let (attended, keys, values) = self.attention.forward_with_past(
+            self.attention_norm.forward(x.clone()),
+            rope,
+            start,
+            past,
+            bias,
+            queries_from,
+        );
+        let x = match queries_from {
+            0 => x,
+            from => {
+                let [batch, seq, hidden] = x.dims();
+                x.slice([0..batch, from..seq, 0..hidden])
+            }
+        } + attended;
+        let transformed = self.mlp.forward(self.mlp_norm.forward(x.clone()));
+        (x + transformed, keys, values)
+    }
 }

@@ -2,22 +2,32 @@
 
 use super::logps::token_logps;
 use super::model::CausalLm;
+use super::shared_prefix::{PairForward, pair_sequence_logps};
 use prefopt_core::burn::module::{Module, ModuleVisitor, Param};
 use prefopt_core::burn::tensor::Tensor;
-use prefopt_core::{ParameterVisit, ReferenceModel, SequenceBatch};
+use prefopt_core::{ParameterVisit, PreferenceBatch, ReferenceModel, SequenceBatch};
 
 /// A copy of a causal LM without autodiff (`Module::valid`): its log-probs are constants.
 #[derive(Debug)]
 pub struct FrozenCausalLm {
     model: CausalLm,
+    pair_forward: PairForward,
 }
 
 impl FrozenCausalLm {
-    /// Freezes `model` (moving it off autodiff; the tensors are shared, not copied).
+    /// Freezes `model` (moving it off autodiff; the tensors are shared, not copied); pairs
+    /// are scored with [`PairForward::SharedPrefix`].
     pub fn new(model: &CausalLm) -> Self {
         Self {
             model: model.valid(),
+            pair_forward: PairForward::SharedPrefix,
         }
+    }
+
+    /// How [`ReferenceModel::pair_sequence_logps`] runs the two completions of a pair.
+    pub fn with_pair_forward(mut self, pair_forward: PairForward) -> Self {
+        self.pair_forward = pair_forward;
+        self
     }
 
     /// The frozen module.
@@ -29,6 +39,14 @@ impl FrozenCausalLm {
 impl ReferenceModel for FrozenCausalLm {
     fn token_logps(&self, batch: &SequenceBatch) -> Tensor<2> {
         token_logps(&self.model, batch)
+    }
+
+    /// Each pair's prompt run once for both completions where that saves work
+    /// ([`pair_sequence_logps`]), else `[chosen; rejected]` as one batch.
+    fn pair_sequence_logps(&self, batch: &PreferenceBatch) -> (Tensor<1>, Tensor<1>) {
+        pair_sequence_logps(&self.model, batch, self.pair_forward, |both| {
+            self.sequence_logps(both)
+        })
     }
 
     /// Every float parameter in module order (`embedding.weight`, `blocks.0....`).

@@ -122,7 +122,7 @@ impl SequenceLayout {
 }
 
 /// The ids of an integer tensor, row-major, on the host.
-fn host_ids(ids: &Tensor<2, Int>) -> Vec<i64> {
+pub(super) fn host_ids(ids: &Tensor<2, Int>) -> Vec<i64> {
     ids.clone()
         .into_data()
         .try_into_vec_as::<i64>()

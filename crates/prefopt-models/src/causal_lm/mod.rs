@@ -3,6 +3,7 @@
 //! `causal_lm` policy plugin.
 
 mod attention;
+mod attention_bias;
 mod block;
 mod cache;
 mod config;
@@ -18,9 +19,11 @@ mod lora_export;
 mod mlp;
 mod model;
 mod model_source;
+mod pair_layout;
 mod plugin;
 mod policy;
 mod qk_layout;
+mod shared_prefix;
 
 pub use attention::GroupedQueryAttention;
 pub use block::DecoderBlock;
@@ -49,3 +52,4 @@ pub use policy::CausalLmPolicy;
 pub use qk_layout::{
     hf_rows_for_internal, hf_to_internal_qk, internal_rows_for_hf, internal_to_hf_qk,
 };
+pub use shared_prefix::{PairForward, pair_sequence_logps, shared_prefix_token_logps};

@@ -6,6 +6,7 @@ use super::hf::{load_model, load_tokenizer};
 use super::lora::LoraConfig;
 use super::model_source::validate_model_source;
 use super::policy::CausalLmPolicy;
+use super::shared_prefix::PairForward;
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::{
     ConfigError, Policy, PolicyConfig, PrefoptError, Task, TextTokenizer, TrainDefaults,
@@ -45,6 +46,21 @@ pub struct CausalLmPolicyConfig {
     /// own.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub tokenizer: Option<PathBuf>,
+    /// Score each preference pair by running its prompt once for both completions (attention
+    /// over a shared prefix, [`PairForward::SharedPrefix`]) rather than `[chosen; rejected]` as
+    /// full sequences. The log-probs are the same either way; `false` runs the prompt twice.
+    /// Default `true`.
+    #[serde(default = "default_shared_prefix")]
+    pub shared_prefix: bool,
+    /// The parameters to start from: a `policy.bpk` that an earlier run of the same model wrote
+    /// (its final policy, or a checkpoint's), loaded over the model before any LoRA adapters
+    /// are added; e.g. the `sft` run that made pi_ref. Absent: the model as loaded or drawn.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub weights: Option<PathBuf>,
+}
+
+fn default_shared_prefix() -> bool {
+    true
 }
 
 impl Default for CausalLmPolicyConfig {
@@ -57,6 +73,8 @@ impl Default for CausalLmPolicyConfig {
             seed: 0,
             lora: None,
             tokenizer: None,
+            shared_prefix: default_shared_prefix(),
+            weights: None,
         }
     }
 }
@@ -100,6 +118,15 @@ impl PolicyConfig for CausalLmPolicyConfig {
                 }
             }
         };
+        let pair_forward = if self.shared_prefix {
+            PairForward::SharedPrefix
+        } else {
+            PairForward::Concatenated
+        };
+        let mut policy = policy.with_pair_forward(pair_forward);
+        if let Some(weights) = &self.weights {
+            policy.load_checkpoint(&expand_user_path(weights)?)?;
+        }
         Ok(Box::new(match &self.lora {
             Some(lora) => policy.with_lora(lora, self.seed)?,
             None => policy,

@@ -9,12 +9,14 @@ use super::logps::token_logps;
 use super::lora::{LoraConfig, adapter_scalars, apply_lora, initialize_parameters};
 use super::lora_checkpoint::{load_adapters, save_adapters};
 use super::model::CausalLm;
+use super::shared_prefix::{PairForward, pair_sequence_logps};
 use crate::checkpoint::save_module;
 use prefopt_core::burn::module::Module;
 use prefopt_core::burn::optim::{GradientsParams, ModuleOptimizer};
 use prefopt_core::burn::tensor::{Device, Gradients, Tensor};
 use prefopt_core::{
-    Generation, Policy, PrefoptError, ReferenceModel, SamplingOptions, SequenceBatch, TextTokenizer,
+    Generation, Policy, PreferenceBatch, PrefoptError, ReferenceModel, SamplingOptions,
+    SequenceBatch, TextTokenizer,
 };
 use rand::rngs::StdRng;
 use std::path::Path;
@@ -35,6 +37,7 @@ pub struct CausalLmPolicy {
     config: CausalLmConfig,
     tokenizer: Option<Arc<dyn TextTokenizer>>,
     lora: Option<LoraState>,
+    pair_forward: PairForward,
 }
 
 /// A LoRA policy's settings, and its model before the adapters (plain device).
@@ -49,6 +52,7 @@ impl std::fmt::Debug for CausalLmPolicy {
             .field("config", &self.config)
             .field("tokenizer", &self.tokenizer.is_some())
             .field("lora", &self.lora.as_ref().map(|lora| &lora.config))
+            .field("pair_forward", &self.pair_forward)
             .finish()
     }
 }
@@ -65,7 +69,21 @@ impl CausalLmPolicy {
             config,
             tokenizer,
             lora: None,
+            pair_forward: PairForward::SharedPrefix,
         }
+    }
+
+    /// How [`Policy::pair_sequence_logps`] runs the two completions of a pair (and so do the
+    /// references [`Policy::freeze`] and [`Policy::snapshot`] give): by default
+    /// [`PairForward::SharedPrefix`], each prompt once.
+    pub fn with_pair_forward(mut self, pair_forward: PairForward) -> Self {
+        self.pair_forward = pair_forward;
+        self
+    }
+
+    /// How pairs are scored ([`with_pair_forward`](Self::with_pair_forward)).
+    pub fn pair_forward(&self) -> PairForward {
+        self.pair_forward
     }
 
     /// The policy with LoRA adapters on `lora.targets` ([`apply_lora`]): base weights frozen,
@@ -174,6 +192,14 @@ impl Policy for CausalLmPolicy {
         token_logps(&self.model, batch)
     }
 
+    /// Each pair's prompt run once for both completions where that saves work
+    /// ([`pair_sequence_logps`]), else `[chosen; rejected]` as one batch.
+    fn pair_sequence_logps(&self, batch: &PreferenceBatch) -> (Tensor<1>, Tensor<1>) {
+        pair_sequence_logps(&self.model, batch, self.pair_forward, |both| {
+            self.sequence_logps(both)
+        })
+    }
+
     fn generate(
         &self,
         prompts: &[Vec<u32>],
@@ -196,14 +222,18 @@ impl Policy for CausalLmPolicy {
     /// tensors as the frozen bases, not a copy).
     fn freeze(&self) -> Box<dyn ReferenceModel> {
         match &self.lora {
-            Some(lora) => Box::new(FrozenCausalLm::new(&lora.base)),
-            None => Box::new(FrozenCausalLm::new(&self.model)),
+            Some(lora) => {
+                Box::new(FrozenCausalLm::new(&lora.base).with_pair_forward(self.pair_forward))
+            }
+            None => Box::new(FrozenCausalLm::new(&self.model).with_pair_forward(self.pair_forward)),
         }
     }
 
     /// The model as it is now (adapters included) without autodiff.
     fn snapshot(&self) -> Option<Box<dyn ReferenceModel>> {
-        Some(Box::new(FrozenCausalLm::new(&self.model)))
+        Some(Box::new(
+            FrozenCausalLm::new(&self.model).with_pair_forward(self.pair_forward),
+        ))
     }
 
     /// Every parameter; with LoRA, the adapter factors only (the base is frozen).

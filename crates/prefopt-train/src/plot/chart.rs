@@ -1,5 +1,6 @@
 //! What a chart is: colours, series, legend position, the chart.
 
+use super::markers::Marker;
 use plotters::prelude::*;
 
 /// An RGB colour.
@@ -40,6 +41,13 @@ pub struct Series {
     pub dashed: bool,
     /// Line width in pixels (of a [`CHART_SIZE`] or [`PANEL_SIZE`] image); 2 by default.
     pub width: u32,
+    /// Join the points with a line (the default; off for a scatter of markers).
+    pub line: bool,
+    /// A marker at every point (none by default).
+    pub marker: Option<Marker>,
+    /// Per point, the half-widths `(dx, dy)` of its horizontal and vertical error bars (a
+    /// non-finite or zero half-width draws no bar); empty by default.
+    pub error_bars: Vec<(f64, f64)>,
 }
 
 impl Series {
@@ -51,7 +59,28 @@ impl Series {
             points,
             dashed: false,
             width: 2,
+            line: true,
+            marker: None,
+            error_bars: Vec::new(),
         }
+    }
+
+    /// The same series with `marker` at every point.
+    pub fn markers(mut self, marker: Marker) -> Self {
+        self.marker = Some(marker);
+        self
+    }
+
+    /// The same series without the line joining its points (a scatter of its markers).
+    pub fn without_line(mut self) -> Self {
+        self.line = false;
+        self
+    }
+
+    /// The same series with error bars: `(dx, dy)` half-widths per point.
+    pub fn error_bars(mut self, half_widths: Vec<(f64, f64)>) -> Self {
+        self.error_bars = half_widths;
+        self
     }
 
     /// The same series, drawn dashed.
@@ -124,6 +153,9 @@ pub struct LineChart {
     pub y_range: Option<(f64, f64)>,
     /// Where the legend goes.
     pub legend: LegendPosition,
+    /// The x range is fitted to the data widened by this fraction of its length on each side
+    /// (0 by default: the data touches the frame; markers want some room).
+    pub x_margin: f64,
 }
 
 impl LineChart {

@@ -3,6 +3,7 @@
 use super::axes::{fitted_range, format_tick, log_ticks};
 use super::chart::LineChart;
 use super::error::{PlotError, draw_error};
+use super::markers::draw_markers;
 use super::save::{FONT_FAMILY, PANEL_SIZE};
 use plotters::coord::Shift;
 use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
@@ -49,7 +50,7 @@ pub(super) fn draw_chart<DB: DrawingBackend>(
             .filter(|p| drawable(p))
     };
     // x fits the data exactly; y gets a 5% margin so curves do not touch the frame.
-    let x_range = fitted_range(points().map(|p| p.0), false, 0.0)
+    let x_range = fitted_range(points().map(|p| p.0), false, chart.x_margin.max(0.0))
         .ok_or_else(|| invalid("no drawable points".into()))?;
     let y_range = match chart.y_range {
         Some((min, max)) => {
@@ -121,7 +122,12 @@ where
         let color = series.color.to_plotters();
         let style = ShapeStyle::from(color).stroke_width(series.width * ratio);
         let mut first = true;
-        for segment in segments(&series.points, drawable) {
+        let lines = if series.line {
+            segments(&series.points, drawable)
+        } else {
+            Vec::new()
+        };
+        for segment in lines {
             let drawn = if series.dashed {
                 ctx.draw_series(DashedLineSeries::new(segment, 8 * ratio, 5 * ratio, style))?
             } else {
@@ -143,6 +149,11 @@ where
                 }
             }
             first = false;
+        }
+        if series.marker.is_some() || !series.error_bars.is_empty() {
+            let label = first && series.marker.is_some();
+            any_named |= label && !series.name.is_empty();
+            draw_markers(&mut ctx, series, ratio, drawable, label)?;
         }
     }
     if let (true, Some(position)) = (any_named, chart.legend.to_plotters()) {

@@ -46,4 +46,15 @@ impl RewardConfig for GroundTruth {
             metrics: Vec::new(),
         })
     }
+
+    fn check_task(&self, task: &dyn Task) -> Result<(), PrefoptError> {
+        match task.true_reward() {
+            Some(_) => Ok(()),
+            None => Err(PrefoptError::Incompatible(
+                "reward `ground_truth` needs a task that knows its true reward, such as \
+                 `bandit`; this task does not"
+                    .into(),
+            )),
+        }
+    }
 }
