@@ -256,7 +256,7 @@ impl Algorithm for Grpo {
         reward: Option<&dyn prefopt_core::RewardConfig>,
         _device: &prefopt_core::burn::tensor::Device,
     ) -> Result<(), PrefoptError> {
-        crate::onpolicy::check_on_policy_task(self, task, reward)
+        crate::onpolicy_check::check_on_policy_task(self, task, reward)
     }
 
     fn validate(&self) -> Result<(), ConfigError> {

@@ -29,6 +29,7 @@ pub mod grpo;
 pub mod kl;
 pub mod kl_control;
 pub mod onpolicy;
+pub mod onpolicy_check;
 pub mod ppo;
 pub mod reward;
 pub mod rloo;

@@ -12,7 +12,7 @@ use crate::update::{Critic, UpdatePlan, UpdateStats, update};
 use prefopt_core::TrainLength;
 use prefopt_core::burn::optim::ModuleOptimizer;
 use prefopt_core::{
-    MetricValues, Policy, PrefoptError, RunContext, RunReport, SamplingOptions, Task, TrainConfig,
+    MetricValues, Policy, PrefoptError, RunContext, RunReport, SamplingOptions, TrainConfig,
 };
 use prefopt_models::{TrunkConfig, ValueModel};
 use prefopt_train::checkpoint::CheckpointState;
@@ -174,7 +174,7 @@ pub fn run_on_policy(
                 .into(),
         ));
     }
-    let prompts = task_prompts(task, name)?;
+    let prompts = crate::onpolicy_check::task_prompts(task, name)?;
     let reward = reward_config.build(task, seed, &ctx.device)?;
     let device = ctx.device.clone().autodiff();
     let mut policy = ctx.policy.build(task, &device)?;
@@ -460,56 +460,6 @@ fn critic_values(
         &rollout.prompt_of,
     )?;
     Ok(values)
-}
-
-/// The prompts completions are sampled for: a tabular task's contexts (one token each), or the
-/// task's own prompts.
-fn task_prompts(task: &dyn Task, name: &str) -> Result<Vec<Vec<u32>>, PrefoptError> {
-    if let Some(truth) = task.truth() {
-        return Ok((0..truth.contexts).map(|x| vec![x as u32]).collect());
-    }
-    match task.prompts() {
-        Some(prompts) if !prompts.is_empty() => Ok(prompts.to_vec()),
-        _ => Err(PrefoptError::Incompatible(format!(
-            "algorithm `{name}` samples completions for the task's prompts, and this task gives \
-             none (prompt tasks such as `token_reward` give theirs, and tasks whose outputs can \
-             be enumerated, such as `bandit`, their contexts)"
-        ))),
-    }
-}
-
-/// What [`run_on_policy`] refuses before building anything: no `[reward]` section, a reward that
-/// cannot be built for `task`, population rollouts on a task whose outputs cannot be enumerated,
-/// a task with no prompts to sample for. Cheap: builds no policy and no reward model.
-pub fn check_on_policy_task(
-    algorithm: &dyn OnPolicy,
-    task: &dyn Task,
-    reward: Option<&dyn prefopt_core::RewardConfig>,
-) -> Result<(), PrefoptError> {
-    let name = algorithm.name();
-    let reward = reward.ok_or_else(|| {
-        PrefoptError::Incompatible(format!(
-            "algorithm `{name}` scores completions with a reward model: add a `[reward]` \
-             section, e.g. `[reward] type = \"ground_truth\"` (or \"learned\", \"saved\")"
-        ))
-    })?;
-    reward.check_task(task)?;
-    if algorithm.common().critic == CriticKind::Table && task.truth().is_none() {
-        return Err(PrefoptError::Incompatible(
-            "algorithm.critic = \"table\" (the default): a value per context needs a task \
-             whose contexts can be enumerated; use critic = \"value_model\" (a value per \
-             token) or \"none\""
-                .into(),
-        ));
-    }
-    if algorithm.common().rollouts == RolloutMode::Population && task.truth().is_none() {
-        return Err(PrefoptError::Incompatible(
-            "algorithm.rollouts: population rollouts need a task whose outputs can be \
-             enumerated; give a number of sampled completions per step (`rollouts = 64`)"
-                .into(),
-        ));
-    }
-    task_prompts(task, name).map(|_| ())
 }
 
 /// TRL's GRPO completion statistics of a rollout of generated completions:
