@@ -97,6 +97,8 @@ def main():
     parser.add_argument("--no-generate", action="store_true", help="skip the generation timings")
     parser.add_argument("--no-memory", action="store_true", help="skip the LoRA + cache memory run")
     parser.add_argument("--llamacpp", action="store_true", help="also llama.cpp on the SmolLM2 GGUF")
+    parser.add_argument("--prefix-sharing", action="store_true",
+                        help="also time prefopt's step with each prompt computed for both completions (--no-shared-prefix)")
     parser.add_argument("--raw", help="append every measurement to this JSON-lines file")
     args = parser.parse_args()
     python = sys.executable
@@ -126,6 +128,10 @@ def main():
                     (size, d), prefopt_bench(args.prefopt, size, steps, pairs, seq, d, g))))
                 jobs.append((device + " cache", lambda d=device: record(
                     (size, d, "cache"), prefopt_bench(args.prefopt, size, steps, pairs, seq, d, ["--cache", "--no-generate"]))))
+                if args.prefix_sharing:
+                    jobs.append((device + " concatenated", lambda d=device: record(
+                        (size, d, "concatenated"),
+                        prefopt_bench(args.prefopt, size, steps, pairs, seq, d, ["--no-shared-prefix", "--no-generate"]))))
             if not args.no_generate:
                 for batch in GEN_BATCHES:
                     jobs.append((f"torch generate {batch}", lambda b=batch: record(
@@ -139,6 +145,9 @@ def main():
             for device in devices:
                 record((size, device, "lora+cache"), prefopt_bench(
                     args.prefopt, size, 2, pairs, seq, device, ["--cache", "--lora", "8", "--no-generate"]))
+                record((size, device, "lora+cache+checkpointing"), prefopt_bench(
+                    args.prefopt, size, 2, pairs, seq, device,
+                    ["--cache", "--lora", "8", "--gradient-checkpointing", "--no-generate"]))
     llama = None
     if args.llamacpp:
         gguf = os.path.join(args.cache_dir, "smollm2", "SmolLM2-135M-Instruct.Q4_1.gguf")
@@ -165,6 +174,11 @@ def print_table(results, sizes, devices, no_generate, llama):
             if cached and torch_s:
                 print(f"| {size} | DPO step {pairs}x{seq}, {device}, reference cache | {torch_s:.3f} s | "
                       f"{median(cached):.3f} s | {torch_s / median(cached):.2f}x | prefopt {spread(cached)} |")
+            concatenated = get((size, device, "concatenated"), "median_step_s")
+            if ours and concatenated:
+                print(f"| {size} | DPO step, {device}: prompt shared by both completions / computed for each | | "
+                      f"{median(ours):.3f} / {median(concatenated):.3f} s | {median(ours) / median(concatenated):.2f} of the time | "
+                      f"concatenated {spread(concatenated)} |")
             if ours and cached:
                 saving = 1 - median(cached) / median(ours)
                 print(f"| {size} | step time saved by the cache, {device} | | {saving * 100:.0f}% | "
@@ -183,6 +197,10 @@ def print_table(results, sizes, devices, no_generate, llama):
                 print(f"| {size} | peak RSS: LoRA r8 + cache / full fine-tuning + frozen copy, {device} | "
                       f"{torch_rss / 2**20 if torch_rss else float('nan'):.0f} MiB (torch, full) | "
                       f"{lora / 2**20:.0f} / {full / 2**20:.0f} MiB | {lora / full:.2f} of full (target <= 0.5) | |")
+            checkpointed = median(get((size, device, "lora+cache+checkpointing"), "peak_rss_bytes"))
+            if full and checkpointed:
+                print(f"| {size} | peak RSS: LoRA r8 + cache + gradient checkpointing / full fine-tuning + frozen copy, {device} | | "
+                      f"{checkpointed / 2**20:.0f} / {full / 2**20:.0f} MiB | {checkpointed / full:.2f} of full (target <= 0.5) | |")
     if llama is not None:
         print(f"| smollm2 GGUF Q4_1 | llama.cpp generate batch 1 | | {llama:.0f} tok/s | | |")
 

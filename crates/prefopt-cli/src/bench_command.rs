@@ -6,7 +6,7 @@ use clap::Args;
 use prefopt::burn::module::Module;
 use prefopt::burn::tensor::Device;
 use prefopt::models::bench::BenchShape;
-use prefopt::models::causal_lm::{CausalLmPolicy, LoraConfig, load_policy};
+use prefopt::models::causal_lm::{CausalLmPolicy, LoraConfig, PairForward, load_policy};
 use prefopt::train::adamw::AdamWSettings;
 use prefopt::train::bench::{
     BenchPairs, GenerationTiming, StepInputs, Summary, peak_rss_bytes, phase_summaries,
@@ -56,6 +56,15 @@ pub struct BenchArgs {
     /// The projections LoRA adapts (with --lora).
     #[arg(long, value_delimiter = ',', default_value = "q_proj,v_proj")]
     pub lora_targets: Vec<String>,
+    /// Score each pair's chosen and rejected completions as two whole sequences, the prompt
+    /// computed twice (PyTorch's and TRL's way), instead of the prompt once for both
+    /// (`[policy] shared_prefix = false`).
+    #[arg(long)]
+    pub no_shared_prefix: bool,
+    /// Recompute cheap intermediate values in the backward pass instead of keeping them
+    /// (burn's balanced gradient checkpointing; TRL's `gradient_checkpointing`).
+    #[arg(long)]
+    pub gradient_checkpointing: bool,
     /// Learning rate of the AdamW step (TRL's `DPOConfig` default).
     #[arg(long, default_value_t = 1e-6)]
     pub lr: f64,
@@ -89,7 +98,11 @@ pub struct BenchArgs {
 pub fn run(args: &BenchArgs) -> Result<()> {
     check(args)?;
     let device = parse_device(&args.device)?;
-    let train_device = device.clone().autodiff();
+    let train_device = if args.gradient_checkpointing {
+        device.clone().autodiff().gradient_checkpointing()
+    } else {
+        device.clone().autodiff()
+    };
     let started = Instant::now();
     let (mut policy, label) = build_policy(args, &train_device)?;
     let load_s = started.elapsed().as_secs_f64();
@@ -154,6 +167,8 @@ pub fn run(args: &BenchArgs) -> Result<()> {
         "parameters": parameters,
         "trainable_parameters": trainable,
         "lora_rank": args.lora,
+        "shared_prefix": !args.no_shared_prefix,
+        "gradient_checkpointing": args.gradient_checkpointing,
         "reference": if args.cache { "cache" } else if args.lora.is_some() { "base model (LoRA off)" } else { "frozen copy" },
         "pairs": args.pairs,
         "seq": args.seq,
@@ -229,6 +244,12 @@ fn build_policy(args: &BenchArgs, device: &Device) -> Result<(CausalLmPolicy, St
             (load_policy(&path, device)?, path.display().to_string())
         }
     };
+    let pair_forward = if args.no_shared_prefix {
+        PairForward::Concatenated
+    } else {
+        PairForward::SharedPrefix
+    };
+    let policy = policy.with_pair_forward(pair_forward);
     let policy = match args.lora {
         Some(rank) => {
             let lora = LoraConfig {
@@ -293,7 +314,7 @@ fn print_text(
     let step = phases[3].1;
     println!(
         "prefopt bench: {} ({} parameters, {} trained), {} pairs x {} tokens ({} prompt + {} \
-         completion), reference: {}, device {}, {} threads",
+         completion, prompt {}), reference: {}, device {}, {} threads",
         report["model"].as_str().unwrap_or_default(),
         report["parameters"],
         report["trainable_parameters"],
@@ -301,6 +322,11 @@ fn print_text(
         report["seq"],
         report["prompt_tokens"],
         report["completion_tokens"],
+        if report["shared_prefix"].as_bool().unwrap_or(true) {
+            "shared by both completions"
+        } else {
+            "computed for each completion"
+        },
         report["reference"].as_str().unwrap_or_default(),
         report["device"].as_str().unwrap_or_default(),
         report["threads"],

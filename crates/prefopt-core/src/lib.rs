@@ -37,6 +37,7 @@ mod sampling;
 mod task;
 mod tokenizer;
 mod train_config;
+mod training_device;
 mod unpaired;
 mod user_path;
 

@@ -189,6 +189,23 @@ pub trait ReferenceModel: Debug + Send + Sync {
         Ok(self.token_logps(batch))
     }
 
+    /// [`try_token_logps`](Self::try_token_logps) of both sides of `batch`: chosen, then
+    /// rejected. The default scores each side on its own; a language model may run each
+    /// pair's prompt once for both completions (the reference log-prob cache builds through
+    /// this).
+    ///
+    /// # Shapes
+    /// `[pairs, chosen completion_len]` and `[pairs, rejected completion_len]`.
+    fn try_pair_token_logps(
+        &self,
+        batch: &PreferenceBatch,
+    ) -> Result<(Tensor<2>, Tensor<2>), PrefoptError> {
+        Ok((
+            self.try_token_logps(&batch.chosen)?,
+            self.try_token_logps(&batch.rejected)?,
+        ))
+    }
+
     /// Feeds every parameter to `visit` as (module path, shape, values), always in the same
     /// order, so that what is computed from the reference can be keyed by its weights (the
     /// reference log-prob cache). Returns `false`, visiting nothing, where the reference has no

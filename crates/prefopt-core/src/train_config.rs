@@ -159,6 +159,10 @@ pub struct TrainConfig {
     /// its Monte-Carlo estimate of `log Z(x)` (behind `kl/optimal`); its Jensen bias shrinks as
     /// 1/N.
     pub eval_reference_samples: usize,
+    /// Recompute cheap intermediate values (element-wise operations) in the backward pass
+    /// instead of keeping them from the forward pass: burn's balanced gradient checkpointing
+    /// (transformers' `gradient_checkpointing`). Less memory, at some recomputation.
+    pub gradient_checkpointing: bool,
 }
 
 impl Default for TrainConfig {
@@ -184,6 +188,7 @@ impl Default for TrainConfig {
             keep_checkpoints: None,
             eval_completions: 64,
             eval_reference_samples: 32,
+            gradient_checkpointing: false,
         }
     }
 }

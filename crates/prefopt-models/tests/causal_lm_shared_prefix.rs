@@ -182,6 +182,25 @@ fn frozen_references_and_snapshots_score_pairs_as_the_concatenated_forward() {
 }
 
 #[test]
+fn frozen_references_give_per_token_pair_log_probs_as_each_side_alone() {
+    let device = Device::default();
+    let batch = pairs(&device);
+    for forward in [PairForward::SharedPrefix, PairForward::Concatenated] {
+        let reference = CausalLmPolicy::random(CausalLmConfig::tiny(), 15, &device)
+            .unwrap()
+            .with_pair_forward(forward)
+            .freeze();
+        let (chosen, rejected) = reference.try_pair_token_logps(&batch).unwrap();
+        assert_eq!(chosen.dims(), batch.chosen.completions.dims());
+        assert_eq!(rejected.dims(), batch.rejected.completions.dims());
+        let alone_chosen = reference.token_logps(&batch.chosen);
+        let alone_rejected = reference.token_logps(&batch.rejected);
+        assert!(max_abs_diff(&values(chosen), &values(alone_chosen)) < 1e-5);
+        assert!(max_abs_diff(&values(rejected), &values(alone_rejected)) < 1e-5);
+    }
+}
+
+#[test]
 fn pairs_whose_prompts_differ_take_the_concatenated_forward() {
     let device = Device::default();
     let policy = CausalLmPolicy::random(CausalLmConfig::tiny(), 14, &device).unwrap();

@@ -125,7 +125,7 @@ impl Algorithm for Offline {
             .map_err(|error| ConfigError::new(format!("train.{}", error.field), error.message))?;
         let span = info_span!("offline", steps = total);
         let _guard = span.enter();
-        let device = ctx.device.clone().autodiff();
+        let device = train.training_device(&ctx.device);
         let mut policy = ctx.policy.build(ctx.task, &device)?;
         // The reference is the initial policy, frozen before any checkpoint is loaded.
         let reference = self.reference(ctx, &*policy, train.batch_size())?;

@@ -33,7 +33,7 @@ pub use fingerprint::{Fingerprint, weights_fingerprint};
 pub use rows::row_key;
 
 use prefopt_core::burn::tensor::Device;
-use prefopt_core::{PrefoptError, ReferenceModel, Task};
+use prefopt_core::{PrefoptError, ReferenceModel, Split, Task, TaskBatch};
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -131,9 +131,19 @@ impl ReferenceCache {
         }
         let started = Instant::now();
         let mut logps = HashMap::new();
-        rows::for_each_batch(task, self.batch_size, device, &mut |batch| {
-            let values = reference.try_token_logps(batch)?;
-            rows::insert_rows(&mut logps, batch, values)
+        let mut progress = BuildProgress::new(task);
+        rows::for_each_task_batch(task, self.batch_size, device, &mut |batch| match batch {
+            TaskBatch::Pairs(pairs) => {
+                let (chosen, rejected) = reference.try_pair_token_logps(&pairs)?;
+                progress.advance(pairs.len());
+                rows::insert_rows(&mut logps, &pairs.chosen, chosen)?;
+                rows::insert_rows(&mut logps, &pairs.rejected, rejected)
+            }
+            TaskBatch::Unpaired(unpaired) => {
+                let values = reference.try_token_logps(&unpaired.sequences)?;
+                progress.advance(unpaired.sequences.len());
+                rows::insert_rows(&mut logps, &unpaired.sequences, values)
+            }
         })?;
         timings.build = started.elapsed().as_secs_f64();
         let file = CacheFile {
@@ -145,5 +155,48 @@ impl ReferenceCache {
         file.write(&path)?;
         timings.file = started.elapsed().as_secs_f64();
         Ok(CachedReference::new(file, path, true, timings))
+    }
+}
+
+/// A log line at most every [`BuildProgress::EVERY`] while the cache is built: examples done
+/// of all, and the seconds left at the rate so far.
+struct BuildProgress {
+    total: usize,
+    done: usize,
+    started: Instant,
+    last_line: Instant,
+}
+
+impl BuildProgress {
+    const EVERY: std::time::Duration = std::time::Duration::from_secs(10);
+
+    fn new(task: &dyn Task) -> Self {
+        let total = [Split::Train, Split::Eval]
+            .iter()
+            .map(|&split| task.examples(split).unwrap_or(0))
+            .sum();
+        let now = Instant::now();
+        Self {
+            total,
+            done: 0,
+            started: now,
+            last_line: now,
+        }
+    }
+
+    fn advance(&mut self, examples: usize) {
+        self.done += examples;
+        let now = Instant::now();
+        if now.duration_since(self.last_line) < Self::EVERY {
+            return;
+        }
+        self.last_line = now;
+        let rate = self.done as f64 / now.duration_since(self.started).as_secs_f64().max(1e-9);
+        tracing::info!(
+            examples = self.done,
+            total = self.total,
+            seconds_left = (self.total.saturating_sub(self.done) as f64 / rate).round(),
+            "building the reference log-prob cache"
+        );
     }
 }

@@ -176,7 +176,7 @@ pub fn run_on_policy(
     }
     let prompts = crate::onpolicy_check::task_prompts(task, name)?;
     let reward = reward_config.build(task, seed, &ctx.device)?;
-    let device = ctx.device.clone().autodiff();
+    let device = train.training_device(&ctx.device);
     let mut policy = ctx.policy.build(task, &device)?;
     // The reference is the initial policy, frozen before any checkpoint is loaded.
     let reference = policy.freeze();

@@ -2,10 +2,10 @@
 
 use super::logps::token_logps;
 use super::model::CausalLm;
-use super::shared_prefix::{PairForward, pair_sequence_logps};
+use super::shared_prefix::{PairForward, pair_sequence_logps, shared_pair_token_logps};
 use prefopt_core::burn::module::{Module, ModuleVisitor, Param};
 use prefopt_core::burn::tensor::Tensor;
-use prefopt_core::{ParameterVisit, PreferenceBatch, ReferenceModel, SequenceBatch};
+use prefopt_core::{ParameterVisit, PreferenceBatch, PrefoptError, ReferenceModel, SequenceBatch};
 
 /// A copy of a causal LM without autodiff (`Module::valid`): its log-probs are constants.
 #[derive(Debug)]
@@ -47,6 +47,21 @@ impl ReferenceModel for FrozenCausalLm {
         pair_sequence_logps(&self.model, batch, self.pair_forward, |both| {
             self.sequence_logps(both)
         })
+    }
+
+    /// Each pair's prompt run once for both completions where that saves work
+    /// ([`shared_pair_token_logps`]), else each side on its own.
+    fn try_pair_token_logps(
+        &self,
+        batch: &PreferenceBatch,
+    ) -> Result<(Tensor<2>, Tensor<2>), PrefoptError> {
+        match shared_pair_token_logps(&self.model, batch, self.pair_forward) {
+            Some(both) => Ok(both),
+            None => Ok((
+                self.token_logps(&batch.chosen),
+                self.token_logps(&batch.rejected),
+            )),
+        }
     }
 
     /// Every float parameter in module order (`embedding.weight`, `blocks.0....`).

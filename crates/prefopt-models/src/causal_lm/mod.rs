@@ -52,4 +52,6 @@ pub use policy::CausalLmPolicy;
 pub use qk_layout::{
     hf_rows_for_internal, hf_to_internal_qk, internal_rows_for_hf, internal_to_hf_qk,
 };
-pub use shared_prefix::{PairForward, pair_sequence_logps, shared_prefix_token_logps};
+pub use shared_prefix::{
+    PairForward, pair_sequence_logps, shared_pair_token_logps, shared_prefix_token_logps,
+};

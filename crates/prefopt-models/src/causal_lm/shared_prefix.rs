@@ -76,6 +76,25 @@ pub fn pair_sequence_logps(
     concat_pair_sequence_logps(batch, concat)
 }
 
+/// The per-token log-probs of both sides of `batch` through the shared-prefix forward, where
+/// `forward` asks for it, it applies ([`shared_prefix_token_logps`]) and it runs fewer
+/// positions than the concatenated batch; `None` otherwise.
+///
+/// # Shapes
+/// `[pairs, chosen completion_len]` and `[pairs, rejected completion_len]`, 0 on padding.
+pub fn shared_pair_token_logps(
+    model: &CausalLm,
+    batch: &PreferenceBatch,
+    forward: PairForward,
+) -> Option<(Tensor<2>, Tensor<2>)> {
+    if forward != PairForward::SharedPrefix {
+        return None;
+    }
+    let layout = PairLayout::new(batch, model.vocab_size(), model.max_positions())?;
+    (layout.shared_positions() < layout.concat_positions)
+        .then(|| layout_token_logps(model, &layout, &batch.chosen.completions.device()))
+}
+
 fn layout_token_logps(
     model: &CausalLm,
     layout: &PairLayout,

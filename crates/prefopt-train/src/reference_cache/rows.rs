@@ -52,17 +52,16 @@ pub(super) fn host_rows(batch: &SequenceBatch) -> Result<Vec<HostRow>, PrefoptEr
         .collect())
 }
 
-/// Calls `visit` with every sequence batch of `task`: the training split, then the held-out
-/// one, `batch_size` examples at a time, in order; a batch of pairs as its chosen then its
-/// rejected sequences.
+/// Calls `visit` with every batch of `task`: the training split, then the held-out one,
+/// `batch_size` examples at a time, in order.
 ///
 /// # Errors
 /// When the task is not a finite data set read by position, or `visit` fails.
-pub(super) fn for_each_batch(
+pub(super) fn for_each_task_batch(
     task: &dyn Task,
     batch_size: usize,
     device: &Device,
-    visit: &mut dyn FnMut(&SequenceBatch) -> Result<(), PrefoptError>,
+    visit: &mut dyn FnMut(TaskBatch) -> Result<(), PrefoptError>,
 ) -> Result<(), PrefoptError> {
     if task.examples(Split::Train).is_none() {
         return Err(PrefoptError::Incompatible(format!(
@@ -72,16 +71,30 @@ pub(super) fn for_each_batch(
     for split in [Split::Train, Split::Eval] {
         let indices: Vec<usize> = (0..task.examples(split).unwrap_or(0)).collect();
         for chunk in indices.chunks(batch_size) {
-            match task.batch_at(split, chunk, device)? {
-                TaskBatch::Pairs(pairs) => {
-                    visit(&pairs.chosen)?;
-                    visit(&pairs.rejected)?;
-                }
-                TaskBatch::Unpaired(unpaired) => visit(&unpaired.sequences)?,
-            }
+            visit(task.batch_at(split, chunk, device)?)?;
         }
     }
     Ok(())
+}
+
+/// Calls `visit` with every sequence batch of `task` ([`for_each_task_batch`]); a batch of
+/// pairs as its chosen then its rejected sequences.
+///
+/// # Errors
+/// When the task is not a finite data set read by position, or `visit` fails.
+pub(super) fn for_each_batch(
+    task: &dyn Task,
+    batch_size: usize,
+    device: &Device,
+    visit: &mut dyn FnMut(&SequenceBatch) -> Result<(), PrefoptError>,
+) -> Result<(), PrefoptError> {
+    for_each_task_batch(task, batch_size, device, &mut |batch| match batch {
+        TaskBatch::Pairs(pairs) => {
+            visit(&pairs.chosen)?;
+            visit(&pairs.rejected)
+        }
+        TaskBatch::Unpaired(unpaired) => visit(&unpaired.sequences),
+    })
 }
 
 /// XXH3-128 of the token ids of every row of `task`, in order ([`for_each_batch`]), with the
