@@ -49,6 +49,9 @@ pub enum Command {
     Compare(crate::compare_command::CompareArgs),
     /// Time a whole DPO training step, generation and peak memory (tiny, smollm2 or a model file).
     Bench(crate::bench_command::BenchArgs),
+    /// Redraw a run directory's plots from its metrics.jsonl (an interrupted or running run's
+    /// steps so far).
+    Plot(crate::plot_command::PlotArgs),
 }
 
 /// `prefopt objective ...`.

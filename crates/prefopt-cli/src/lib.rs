@@ -19,6 +19,7 @@ mod logging;
 mod logps_command;
 mod model_loading;
 mod objective_command;
+mod plot_command;
 mod plugins_command;
 mod progress;
 mod run_command;
@@ -49,6 +50,7 @@ pub fn main() -> std::process::ExitCode {
         cli::Command::Tokenizer(command) => tokenizer_command::run(&command),
         cli::Command::Compare(args) => compare_command::run(&args),
         cli::Command::Bench(args) => bench_command::run(&args),
+        cli::Command::Plot(args) => plot_command::run(&args),
     };
     match result {
         Ok(()) => std::process::ExitCode::SUCCESS,
