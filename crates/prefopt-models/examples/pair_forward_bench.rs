@@ -10,32 +10,19 @@
 use prefopt_core::burn::tensor::Device;
 use prefopt_core::burn::tensor::activation::log_sigmoid;
 use prefopt_core::{Policy, PreferenceBatch};
+use prefopt_models::bench::BenchShape;
 use prefopt_models::causal_lm::{CausalLmConfig, CausalLmPolicy, PairForward};
 use std::time::Instant;
 
-/// The benchmark shapes of `prefopt bench`: hidden, layers, heads, KV heads, FFN, vocabulary.
+/// The benchmark shapes of `prefopt bench` ([`BenchShape`]) and their default pairs per step
+/// (those of `scripts/perf/torch_dpo_step.py`).
 fn shape(name: &str) -> Option<(CausalLmConfig, usize)> {
-    let (vocab, hidden, ffn, layers, heads, kv_heads, theta, tied, pairs) = match name {
-        "tiny" => (4096, 256, 688, 4, 4, 2, 10_000.0, false, 8),
-        "smollm2" => (49_152, 576, 1536, 30, 9, 3, 100_000.0, true, 4),
-        _ => return None,
+    let shape = BenchShape::from_name(name)?;
+    let pairs = match shape {
+        BenchShape::Tiny => 8,
+        BenchShape::Smollm2 => 4,
     };
-    let config = CausalLmConfig {
-        vocab_size: vocab,
-        hidden_size: hidden,
-        intermediate_size: ffn,
-        num_layers: layers,
-        num_heads: heads,
-        num_kv_heads: kv_heads,
-        head_dim: hidden / heads,
-        rope_theta: theta,
-        rms_norm_eps: 1e-6,
-        max_position_embeddings: 2048,
-        tie_word_embeddings: tied,
-        bos_token_id: Some(1),
-        eos_token_id: Some(2),
-    };
-    Some((config, pairs))
+    Some((shape.config(), pairs))
 }
 
 /// `rows` sequences of `len` pseudo-random ids below `vocab`.
