@@ -6,7 +6,7 @@ use prefopt::burn::tensor::Device;
 use prefopt::train::{MemorySink, RunOptions, RunSummary, run_experiment};
 use std::path::{Path, PathBuf};
 
-mod support;
+use crate::support;
 use support::fresh_out_dir;
 
 fn out_dir(name: &str) -> PathBuf {

@@ -14,8 +14,8 @@ use prefopt::{
 };
 use std::path::PathBuf;
 
-mod finite_task;
-mod support;
+use crate::finite_task;
+use crate::support;
 use finite_task::FiniteTask;
 use support::fresh_out_dir;
 

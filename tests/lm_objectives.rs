@@ -8,7 +8,7 @@ use prefopt::train::{RunOptions, run_experiment};
 use prefopt::{ExperimentConfig, NullSink, PluginKind};
 use std::path::{Path, PathBuf};
 
-mod support;
+use crate::support;
 use support::fresh_out_dir;
 
 fn repository_file(relative: &str) -> PathBuf {

@@ -9,7 +9,7 @@ use prefopt::{ExperimentConfig, MetricSink, MetricValues, PrefoptError, StopFlag
 use serde_json::Value;
 use std::path::{Path, PathBuf};
 
-mod support;
+use crate::support;
 use support::fresh_out_dir;
 
 /// Sampled pairs and mini-batches, so that the batches' random draws matter; Adam, so that the

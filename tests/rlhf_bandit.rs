@@ -9,7 +9,7 @@ use prefopt::train::{MemorySink, RunOptions, RunOutcome, RunSummary, StartMode, 
 use prefopt::{MetricSink, MetricValues, PrefoptError, StopFlag};
 use std::path::{Path, PathBuf};
 
-mod support;
+use crate::support;
 use support::fresh_out_dir;
 
 /// The config contract of the RLHF issue, verbatim under the bandit's task section.

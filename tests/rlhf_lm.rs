@@ -12,7 +12,7 @@ use prefopt::{ExperimentConfig, MetricSink, MetricValues, PrefoptError, StopFlag
 use std::path::Path;
 use std::time::Instant;
 
-mod support;
+use crate::support;
 use support::fresh_out_dir;
 
 /// The tiny random causal LM (`CausalLmConfig::tiny`, head tied to the token embedding). Its

@@ -8,7 +8,7 @@ use prefopt::{ExperimentConfig, NullSink, PrefoptError};
 use std::io::ErrorKind;
 use std::path::{Path, PathBuf};
 
-mod support;
+use crate::support;
 use support::fresh_out_dir;
 
 fn out_dir(name: &str) -> PathBuf {

@@ -6,7 +6,7 @@ use prefopt::train::{RunOptions, run_experiment};
 use prefopt::{ExperimentConfig, LrSchedulerType, NullSink};
 use std::path::Path;
 
-mod support;
+use crate::support;
 use support::fresh_out_dir;
 
 fn config(policy: &str, train: &str) -> ExperimentConfig {

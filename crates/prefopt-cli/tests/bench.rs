@@ -1,7 +1,7 @@
 //! `prefopt bench --json`: one JSON object whose timings, throughputs and memory are finite and
 //! positive (no assertion on how fast: these are numbers to compare, not to test).
 
-mod common;
+use crate::common;
 
 use common::prefopt;
 

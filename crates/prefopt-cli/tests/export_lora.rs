@@ -2,7 +2,7 @@
 //! exported merged (a Hugging Face directory with the policy's log-probs) or as PEFT adapters
 //! (`--adapters-only`); a whole model's checkpoint has no adapters to write alone.
 
-mod common;
+use crate::common;
 
 use common::{prefopt, read_json};
 use prefopt::burn::optim::AdamConfig;
@@ -13,9 +13,7 @@ use prefopt::models::causal_lm::{
 use prefopt::{Policy, SequenceBatch};
 use serde_json::json;
 
-#[path = "../../prefopt-models/tests/support/tiny_tokenizer.rs"]
-mod tiny_tokenizer;
-use tiny_tokenizer::tiny_tokenizer;
+use crate::tiny_tokenizer::tiny_tokenizer;
 
 fn batch(device: &Device) -> SequenceBatch {
     SequenceBatch::from_ids(

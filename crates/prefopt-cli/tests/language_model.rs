@@ -6,7 +6,7 @@ use prefopt::models::assets::smollm2_gguf_path;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-mod common;
+use crate::common;
 use common::prefopt;
 
 /// transformers' values (provenance: `tests/data/golden/README.md`).

@@ -3,7 +3,7 @@
 
 use std::path::Path;
 
-mod common;
+use crate::common;
 use common::prefopt;
 
 /// Steps 0-40 of a preference run: training loss and reward metrics every 10 steps, held-out

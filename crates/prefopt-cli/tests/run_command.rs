@@ -4,7 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-mod common;
+use crate::common;
 use common::{prefopt, read_json, run_into};
 
 fn write_config(dir: &Path, name: &str, text: &str) -> PathBuf {

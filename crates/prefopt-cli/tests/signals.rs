@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-mod common;
+use crate::common;
 use common::{read_json, run_into};
 
 /// Long enough to be running when signalled; checkpoints so that a killed run can resume.

@@ -2,7 +2,7 @@
 //! tiny byte-level tokenizer whose ids are computed here independently (each byte is its own
 //! id), truncation, eval splits, weights, batches, and the config.
 
-mod common;
+use crate::common;
 
 use common::*;
 use prefopt_core::burn::tensor::Device;

@@ -1,7 +1,7 @@
 //! Bad input to the `preference_file` task: each class is an error naming the file, the line or
 //! record and the field, or, with `on_bad_example = "skip"`, a counted skip.
 
-mod common;
+use crate::common;
 
 use common::*;
 use prefopt_data::preference_file::OnBadExample;

@@ -1,7 +1,7 @@
 //! Files that cannot be read are refused naming the file, the field or tensor, and what was
 //! expected.
 
-mod support;
+use crate::support;
 
 use prefopt_gguf::{GgufError, GgufFile};
 use support::{Builder, Value};

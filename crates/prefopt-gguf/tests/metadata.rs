@@ -1,6 +1,6 @@
 //! Metadata: every value type, nested arrays, typed getters and their errors.
 
-mod support;
+use crate::support;
 
 use prefopt_gguf::{GgufError, GgufFile, MetadataArray, MetadataValue};
 use support::{Builder, Value};

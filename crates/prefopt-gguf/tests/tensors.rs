@@ -1,6 +1,6 @@
 //! Tensor infos, alignment, and dequantization of every supported type.
 
-mod support;
+use crate::support;
 
 use prefopt_gguf::{GgmlType, GgufFile};
 use support::{Builder, f16_bytes};

@@ -18,9 +18,7 @@ use serde_json::{Value, json};
 use std::path::Path;
 use std::sync::Mutex;
 
-#[path = "support/tiny_tokenizer.rs"]
-mod tiny_tokenizer;
-use tiny_tokenizer::tiny_tokenizer;
+use crate::tiny_tokenizer::tiny_tokenizer;
 
 fn lora(targets: &[&str]) -> LoraConfig {
     LoraConfig {

@@ -10,9 +10,7 @@ use prefopt_tokenizer::Tokenizer;
 use serde_json::{Value, json};
 use std::path::{Path, PathBuf};
 
-#[path = "support/tiny_tokenizer.rs"]
-mod tiny_tokenizer;
-use tiny_tokenizer::tiny_tokenizer;
+use crate::tiny_tokenizer::tiny_tokenizer;
 
 fn logits(model: &CausalLm, ids: &[u32]) -> Vec<f32> {
     let ids: Vec<i64> = ids.iter().map(|&id| id as i64).collect();

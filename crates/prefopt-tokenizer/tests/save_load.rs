@@ -1,6 +1,6 @@
 //! Saving the GGUF tokenizer as tokenizer.json + tokenizer_config.json and loading it back.
 
-mod common;
+use crate::common;
 
 use common::{golden_cases, smollm2};
 use prefopt_core::ChatMessage;

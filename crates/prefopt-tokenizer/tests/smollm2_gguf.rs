@@ -1,6 +1,6 @@
 //! The tokenizer of the real SmolLM2-135M-Instruct GGUF against ids computed by Hugging Face.
 
-mod common;
+use crate::common;
 
 use common::{golden_cases, smollm2};
 use prefopt_core::{ChatMessage, TextTokenizer};

@@ -1,7 +1,7 @@
 //! Where GRPO comes to rest on population rollouts, against the rest points the analysis of
 //! `prefopt_ppo::fixed_points` predicts for each placement of the KL estimator.
 
-mod common;
+use crate::common;
 
 use common::{bandit, per_context, train};
 use prefopt_data::ReferenceKind;
