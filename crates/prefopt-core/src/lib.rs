@@ -37,6 +37,7 @@ mod sampling;
 mod task;
 mod tokenizer;
 mod train_config;
+mod train_defaults;
 mod training_device;
 mod unpaired;
 mod user_path;
@@ -60,7 +61,8 @@ pub use reward_config::{BuiltReward, RewardConfig};
 pub use sampling::{Generation, SamplingOptions};
 pub use task::{ReferenceLoader, TabularTruth, Task, TaskConfig, TaskInputs, TokenizerLoader};
 pub use tokenizer::{ChatMessage, TextTokenizer};
-pub use train_config::{LrSchedulerType, TrainConfig, TrainDefaults, TrainLength};
+pub use train_config::TrainConfig;
+pub use train_defaults::{LrSchedulerType, TrainDefaults, TrainLength};
 pub use unpaired::{DataKind, UnpairedLogps};
 pub use user_path::expand_user_path;
 

@@ -30,6 +30,7 @@ pub mod kl;
 pub mod kl_control;
 pub mod onpolicy;
 pub mod onpolicy_check;
+pub mod onpolicy_metrics;
 pub mod ppo;
 pub mod reward;
 pub mod rloo;

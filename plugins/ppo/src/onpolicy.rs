@@ -4,11 +4,12 @@
 use crate::checkpoint::{RlState, restore_rl_checkpoint, write_rl_checkpoint};
 use crate::critic::{CriticKind, CriticModel, ValueTable};
 use crate::kl_control::{AdaptiveKl, KlController};
+use crate::onpolicy_metrics::{completion_metrics, is_evaluation, update_metrics};
 use crate::rollout::{
     Rollout, RolloutMode, check_finite, host_values, population_rollout, sampled_rollout,
 };
 use crate::sampled_eval::{SampledAnswer, SampledEvalSize, sampling_options};
-use crate::update::{Critic, UpdatePlan, UpdateStats, update};
+use crate::update::{Critic, UpdatePlan, update};
 use prefopt_core::TrainLength;
 use prefopt_core::burn::optim::ModuleOptimizer;
 use prefopt_core::{
@@ -105,37 +106,6 @@ pub fn rollout_steps(train: &TrainConfig, name: &str) -> Result<usize, PrefoptEr
              has no epochs; give `train.steps` (rollouts) instead"
         ))),
     }
-}
-
-/// The metrics of an update, under TRL's names (`PPOTrainer`'s, and GRPO's `clip_ratio/*`,
-/// `kl`).
-pub fn update_metrics(stats: &UpdateStats) -> MetricValues {
-    let mut values: MetricValues = vec![
-        ("loss".into(), stats.loss),
-        ("loss/policy_avg".into(), stats.policy_loss),
-        ("policy/approxkl_avg".into(), stats.approxkl),
-        ("policy/clipfrac_avg".into(), stats.clipfrac),
-        ("policy/entropy_avg".into(), stats.entropy),
-        ("clip_ratio/low_mean".into(), stats.clip_low),
-        ("clip_ratio/high_mean".into(), stats.clip_high),
-        (
-            "clip_ratio/region_mean".into(),
-            stats.clip_low + stats.clip_high,
-        ),
-        ("val/ratio".into(), stats.ratio),
-        ("val/ratio_var".into(), stats.ratio_var),
-        ("grad_norm".into(), stats.grad_norm),
-    ];
-    if let Some(value_loss) = stats.value_loss {
-        values.push(("loss/value_avg".into(), value_loss));
-    }
-    if let Some(clipfrac) = stats.value_clipfrac {
-        values.push(("val/clipfrac_avg".into(), clipfrac));
-    }
-    if let Some(kl) = stats.kl_loss {
-        values.push(("kl".into(), kl));
-    }
-    values
 }
 
 /// Runs `algorithm` in `ctx`: builds the policy (on the autodiff device), its frozen reference,
@@ -427,15 +397,6 @@ pub fn run_on_policy(
     })
 }
 
-/// Whether a metric comes from the evaluation against the known answer.
-fn is_evaluation(name: &str) -> bool {
-    name.starts_with("kl/")
-        || name.starts_with("reward/")
-        || name.starts_with("objective/true")
-        || name == "objective/optimal"
-        || name.starts_with("log_z")
-}
-
 /// The critic's value before each completion token, `[rows, width]` on the host (a table's:
 /// `[rows, 1]`).
 fn critic_values(
@@ -460,24 +421,4 @@ fn critic_values(
         &rollout.prompt_of,
     )?;
     Ok(values)
-}
-
-/// TRL's GRPO completion statistics of a rollout of generated completions:
-/// `completions/mean_length` (tokens, stop token included) and `completions/clipped_ratio` (the
-/// fraction that ended without a stop token, at `max_new_tokens`).
-fn completion_metrics(rollout: &Rollout) -> MetricValues {
-    let lengths: Vec<f64> = rollout
-        .mask
-        .chunks(rollout.width)
-        .map(|mask| mask.iter().sum())
-        .collect();
-    let clipped: Vec<f64> = rollout
-        .finished
-        .iter()
-        .map(|&finished| f64::from(u8::from(!finished)))
-        .collect();
-    vec![
-        ("completions/mean_length".into(), rollout.mean(&lengths)),
-        ("completions/clipped_ratio".into(), rollout.mean(&clipped)),
-    ]
 }

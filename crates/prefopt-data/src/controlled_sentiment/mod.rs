@@ -11,6 +11,7 @@ mod pairs;
 mod reward;
 mod task;
 mod vader;
+mod vader_rules;
 mod vader_words;
 
 pub use config::{ControlledSentimentConfig, PairSource, Preference, Scored};

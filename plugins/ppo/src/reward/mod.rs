@@ -8,6 +8,7 @@
 //! | `saved` ([`Saved`]) | written by an earlier `reward_model` run |
 
 pub mod bradley_terry;
+pub mod fit_metrics;
 mod ground_truth;
 mod learned;
 pub mod network_file;
