@@ -7,6 +7,7 @@ mod support;
 mod bandit_optimum;
 mod config_errors;
 mod deterministic_preferences;
+mod finite_evaluation_and_resume;
 mod finite_training;
 mod lm_objectives;
 mod resume;

@@ -8,4 +8,5 @@ mod llamafactory_task;
 mod preference_files;
 mod preference_task;
 mod preference_task_bad_input;
+mod preference_task_splits;
 mod vader_reference;

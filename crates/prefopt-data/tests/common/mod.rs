@@ -5,7 +5,9 @@
 
 use prefopt_core::burn::tensor::{Int, Tensor};
 use prefopt_core::{PrefoptError, TextTokenizer};
-use prefopt_data::preference_task::{PreferenceFileConfig, PreferenceFileTask};
+use prefopt_data::preference_task::{
+    PreferenceFileConfig, PreferenceFileTask, TaskData, TokenizedPair,
+};
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -117,4 +119,12 @@ pub fn mask(real: usize, width: usize) -> Vec<f32> {
     (0..width)
         .map(|i| if i < real { 1.0 } else { 0.0 })
         .collect()
+}
+
+/// The training and held-out pairs of a task built from a paired file.
+pub fn pairs(task: &PreferenceFileTask) -> (&[TokenizedPair], &[TokenizedPair]) {
+    match task.data() {
+        TaskData::Pairs { train, eval } => (train, eval),
+        TaskData::Unpaired { .. } => panic!("expected pairs"),
+    }
 }
