@@ -4,7 +4,9 @@
 use crate::checkpoint::{RlState, restore_rl_checkpoint, write_rl_checkpoint};
 use crate::critic::{CriticKind, CriticModel, ValueTable};
 use crate::kl_control::{AdaptiveKl, KlController};
-use crate::onpolicy_metrics::{completion_metrics, is_evaluation, update_metrics};
+/// An update's metrics under TRL's names (moved to [`crate::onpolicy_metrics`]).
+pub use crate::onpolicy_metrics::update_metrics;
+use crate::onpolicy_metrics::{completion_metrics, is_evaluation};
 use crate::rollout::{
     Rollout, RolloutMode, check_finite, host_values, population_rollout, sampled_rollout,
 };
